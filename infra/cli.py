@@ -1,0 +1,60 @@
+"""The ``teamstack`` command line: parse, call, render, exit code.
+
+Each sub-command lives in its own module under ``infra.commands`` and exposes
+``register(subparsers)``; this module only wires them together and maps errors to exit codes
+(0 success, 1 bad input or failed check, 2 the tool could not run). No traceback reaches a
+user for bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from infra.errors import ToolError, UserError
+
+# Sub-command modules, in the order `teamstack --help` lists them.
+COMMAND_MODULES: tuple[str, ...] = (
+    "infra.commands.validate",
+    "infra.commands.plan",
+    "infra.commands.schema",
+    "infra.commands.profiles",
+    "infra.commands.simulate",
+    "infra.commands.prices",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="teamstack",
+        description="Provision and review data-science team environments (offline unless stated).",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except UserError as exc:
+        for line in exc.lines:
+            print(line, file=sys.stderr)
+        return 1
+    except ToolError as exc:
+        print(f"teamstack: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("teamstack: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover - exercised through the console script
+    sys.exit(main())
