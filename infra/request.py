@@ -1,0 +1,436 @@
+"""The stack request: what a team (or the platform) asks for, in one stack file.
+
+A stack file is an ordinary Pulumi stack config file. Team stacks hold ``teamstack:request``,
+platform stacks ``teamstack:platform``. The models here are the single source for validation,
+the JSON Schema (``teamstack schema``) and the generated reference (docs/request-reference.md),
+so a field's description is written once, where the field is.
+
+Security defaults cannot be weakened from a request: a public bucket, unencrypted storage or an
+ingress range of the whole internet is refused at validation with the reason, because those
+choices need a design review, not a one-line pull request.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import zoneinfo
+from typing import Annotated, Any, Literal
+
+from croniter import croniter
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+from infra.catalog import DESKTOP_SIZES, ENVIRONMENTS, PYTHON_VERSIONS, TOOLCHAIN_EXTRAS
+from infra.profiles import PROFILE_NAMES
+
+Environment = Literal["dev", "staging", "prod"]
+TEAM_PATTERN = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
+GPU_FAMILIES = ("g4dn", "g5", "g6", "g6e", "gr6", "p3", "p4d", "p4de", "p5", "p5e", "p5en")
+
+TeamName = Annotated[
+    str,
+    Field(pattern=TEAM_PATTERN, min_length=2, max_length=20,
+          description="Lowercase team name (letters, digits, single hyphens); unique per "
+                      "environment."),
+]
+
+
+class Model(BaseModel):
+    """Strict base: unknown fields are errors, so a misspelt key never passes silently."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_profile(value: str) -> str:
+    if value not in PROFILE_NAMES:
+        raise ValueError(f"unknown profile {value!r}; expected one of: {', '.join(PROFILE_NAMES)}")
+    return value
+
+
+def _check_cron(value: str) -> str:
+    if not croniter.is_valid(value) or len(value.split()) != 5:
+        raise ValueError(
+            f"{value!r} is not a 5-field cron expression (minute hour day month weekday), "
+            "e.g. '0 2 * * *' for 02:00 every day"
+        )
+    return value
+
+
+def _check_cidr(value: str) -> str:
+    try:
+        network = ipaddress.ip_network(value, strict=True)
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a CIDR range: {exc}") from None
+    if network.prefixlen == 0:
+        raise ValueError(
+            f"{value!r} opens access to the whole internet; teamstack only allows named "
+            "ranges (office, VPN) so remote displays and cluster endpoints stay private"
+        )
+    return value
+
+
+def _check_gpu_type(item: str) -> str:
+    family = item.split(".", 1)[0]
+    if "." not in item or family not in GPU_FAMILIES:
+        raise ValueError(f"{item!r} is not a GPU instance type; expected a family of "
+                         f"{', '.join(GPU_FAMILIES)} (e.g. g5.xlarge)")
+    return item
+
+
+GpuInstanceType = Annotated[str, AfterValidator(_check_gpu_type)]
+
+Profile = Annotated[str, Field(description="Workload profile name (see `teamstack profiles`).")]
+
+
+# ---------------------------------------------------------------------------------------------
+# Team request
+# ---------------------------------------------------------------------------------------------
+
+
+class Budget(Model):
+    monthly_usd: float = Field(gt=0, le=10_000_000, description="Monthly budget in US dollars.")
+    alert_at_percent: list[Annotated[int, Field(ge=1, le=500)]] = Field(
+        default_factory=lambda: [50, 80, 100], min_length=1,
+        description="Alert when actual or forecast spend crosses these percentages.")
+    notify: list[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]] = Field(
+        default_factory=list,
+        description="E-mail addresses for budget alerts; defaults to the members' addresses.")
+
+
+class Member(Model):
+    name: str = Field(pattern=r"^[a-z_][a-z0-9_-]{0,31}$",
+                      description="POSIX user name on desktops and in the shared home.")
+    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", description="Work e-mail address.")
+    desktop: str | None = Field(
+        default=None,
+        description=f"Desktop size, one of: {', '.join(DESKTOP_SIZES)}. Omit for no desktop.")
+    uid: int | None = Field(default=None, ge=2000, le=60000,
+                            description="POSIX uid; default assigned from the member's position.")
+    shell: Literal["bash", "zsh"] = Field(default="bash", description="Login shell.")
+
+    @field_validator("desktop")
+    @classmethod
+    def _desktop_in_catalog(cls, value: str | None) -> str | None:
+        if value is not None and value not in DESKTOP_SIZES:
+            raise ValueError(
+                f"unknown desktop size {value!r}; expected one of: {', '.join(DESKTOP_SIZES)}")
+        return value
+
+
+class Desktops(Model):
+    schedule: Literal["business-hours", "always-on", "on-demand"] = Field(
+        default="business-hours",
+        description="business-hours: started and stopped on working days; always-on; "
+                    "on-demand: started by the user, stopped when idle.")
+    timezone: str = Field(default="UTC", description="IANA time zone of the working hours.")
+    profile: Profile = Field(default="interactive", description="Workload profile for idle stop.")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as "
+                             "'Europe/Berlin' or 'America/New_York'") from None
+        return value
+
+    _profile = field_validator("profile")(_check_profile)
+
+
+class Bucket(Model):
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,22}[a-z0-9]$",
+                      description="Purpose of the bucket; physical name <team>-<env>-<name>.")
+    versioning: bool = Field(default=False, description="Keep object versions.")
+    infrequent_access_after_days: int | None = Field(
+        default=None, ge=30, description="Move objects to Standard-IA after this many days.")
+    archive_after_days: int | None = Field(
+        default=None, ge=1, description="Move objects to Glacier Flexible Retrieval after N days.")
+    expire_after_days: int | None = Field(
+        default=None, ge=1, description="Delete objects (and old versions) after N days.")
+    public: bool = Field(default=False, description="Must stay false: buckets are never public.")
+    encrypted: bool = Field(default=True, description="Must stay true: SSE-KMS under the team key.")
+
+    @field_validator("public")
+    @classmethod
+    def _never_public(cls, value: bool) -> bool:
+        if value:
+            raise ValueError(
+                "buckets cannot be public: all four S3 public-access blocks are always on, since "
+                "team data must not leak; share through a presigned URL or a data product")
+        return value
+
+    @field_validator("encrypted")
+    @classmethod
+    def _always_encrypted(cls, value: bool) -> bool:
+        if not value:
+            raise ValueError("encryption at rest cannot be turned off: every bucket uses SSE-KMS "
+                             "under the team key so access is auditable and revocable")
+        return value
+
+
+class Storage(Model):
+    buckets: list[Bucket] = Field(default_factory=list, description="S3 buckets for the team.")
+    shared_home_gib: int | None = Field(
+        default=None, ge=1, le=65536,
+        description="Expected size of the shared EFS home (for cost); omit for no shared home.")
+
+
+class Gpu(Model):
+    profile: Profile = Field(default="experiment", description="Workload profile of the GPU pool.")
+    instance_types: list[GpuInstanceType] = Field(
+        default_factory=lambda: ["g5.xlarge"], min_length=1,
+        description="Allowed GPU instance types for the team's node pool.")
+    max_gpus: int = Field(ge=1, le=2048, description="Most GPUs the team may run at once.")
+    isolation: Literal["shared", "dedicated"] = Field(
+        default="shared",
+        description="shared: a node pool on the platform cluster; dedicated: a cluster of its own.")
+
+    _profile = field_validator("profile")(_check_profile)
+
+    @field_validator("instance_types")
+    @classmethod
+    def _unique_types(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("instance types are listed more than once")
+        return value
+
+
+class Spark(Model):
+    engine: Literal["operator", "emr"] = Field(
+        default="operator", description="operator: Spark operator on the platform cluster; emr.")
+    profile: Profile = Field(default="scheduled-retrain", description="Workload profile.")
+    schedule: str | None = Field(default=None,
+                                 description="Cron schedule (UTC) of the retraining job.")
+    max_executors: int = Field(default=20, ge=1, le=2000,
+                               description="Upper bound of dynamic allocation.")
+
+    _profile = field_validator("profile")(_check_profile)
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, value: str | None) -> str | None:
+        return None if value is None else _check_cron(value)
+
+
+class Notebooks(Model):
+    profile: Profile = Field(default="interactive", description="Workload profile for culling.")
+    gpu: bool = Field(default=False, description="Offer a GPU server option (needs `gpu`).")
+    storage_gib: int = Field(default=20, ge=1, le=2000, description="Per-user notebook volume.")
+
+    _profile = field_validator("profile")(_check_profile)
+
+
+class CiRunners(Model):
+    github_org: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}$",
+                            description="GitHub organisation that owns the repositories.")
+    repositories: list[str] = Field(
+        min_length=1, description="Repositories (org/name) whose workflows use these runners.")
+    profile: Profile = Field(default="experiment", description="Workload profile.")
+    max_runners: int = Field(default=10, ge=1, le=500, description="Most runners at once.")
+    gpu: bool = Field(default=False, description="Also offer GPU runners on the team's GPU pool.")
+    app_secret: str | None = Field(
+        default=None,
+        description="Secrets Manager name holding the GitHub App credentials; default "
+                    "teamstack/<team>-<env>/github-app. Never put the credentials here.")
+
+    _profile = field_validator("profile")(_check_profile)
+
+    @field_validator("repositories")
+    @classmethod
+    def _repo_names(cls, value: list[str]) -> list[str]:
+        for item in value:
+            parts = item.split("/")
+            if len(parts) != 2 or not all(parts):
+                raise ValueError(f"{item!r} is not of the form org/repository")
+        return value
+
+
+class Toolchain(Model):
+    python: str = Field(default="3.11",
+                        description=f"Python version, one of {', '.join(PYTHON_VERSIONS)}.")
+    r: bool = Field(default=False, description="Install R and the team's R packages.")
+    extras: list[str] = Field(default_factory=list,
+                              description=f"Extras, from: {', '.join(TOOLCHAIN_EXTRAS)}.")
+
+    @field_validator("python", mode="before")
+    @classmethod
+    def _python(cls, value: Any) -> str:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            raise ValueError("write the version in quotes, e.g. python: \"3.11\"; unquoted, YAML "
+                             "reads it as a number and 3.10 becomes 3.1")
+        if value not in PYTHON_VERSIONS:
+            raise ValueError(f"Python {value!r} is not offered; choose one of "
+                             f"{', '.join(PYTHON_VERSIONS)} (quote it: \"3.10\", not 3.10)")
+        return value
+
+    @field_validator("extras")
+    @classmethod
+    def _extras(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if item not in TOOLCHAIN_EXTRAS:
+                raise ValueError(f"unknown extra {item!r}; expected one of: "
+                                 f"{', '.join(TOOLCHAIN_EXTRAS)}")
+        return value
+
+
+class TeamRequest(Model):
+    """``teamstack:request``: one team's environment in one environment (dev, staging, prod)."""
+
+    team: TeamName
+    environment: Environment = Field(description="dev, staging or prod.")
+    platform: str | None = Field(
+        default=None, pattern=r"^platform-[a-z0-9-]+$",
+        description="Platform stack this team runs on; default platform-<environment>.")
+    owners: list[Annotated[str, Field(pattern=r"^@[A-Za-z0-9-]+(/[A-Za-z0-9._-]+)?$")]] = Field(
+        min_length=1, description="GitHub users or teams (@org/team) who approve changes.")
+    cost_center: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{1,31}$",
+                             description="Cost center, set as the cost-allocation tag.")
+    budget: Budget = Field(description="Monthly budget and alert thresholds.")
+    members: list[Member] = Field(default_factory=list, description="People in the team.")
+    desktops: Desktops | None = Field(default=None, description="Desktop schedule and profile.")
+    storage: Storage | None = Field(default=None, description="Buckets and shared home.")
+    gpu: Gpu | None = Field(default=None, description="GPU capacity.")
+    spark: Spark | None = Field(default=None, description="Spark capacity.")
+    notebooks: Notebooks | None = Field(default=None, description="JupyterHub profiles.")
+    ci_runners: CiRunners | None = Field(default=None, description="GitHub Actions runners.")
+    toolchain: Toolchain = Field(default_factory=Toolchain,
+                                 description="Standard toolchain on the team's machines.")
+
+    @property
+    def stack_name(self) -> str:
+        return f"{self.team}-{self.environment}"
+
+    @property
+    def platform_stack(self) -> str:
+        return self.platform or f"platform-{self.environment}"
+
+    def member_uid(self, index: int) -> int:
+        """A member's uid: explicit, else stable from position (append members, don't reorder)."""
+        member = self.members[index]
+        return member.uid if member.uid is not None else 10001 + index
+
+
+# ---------------------------------------------------------------------------------------------
+# Platform request
+# ---------------------------------------------------------------------------------------------
+
+
+class Network(Model):
+    cidr: str = Field(default="10.0.0.0/16", description="VPC address range.")
+    availability_zones: int = Field(default=3, ge=2, le=6,
+                                    description="Zones to spread subnets across (at least 2).")
+    nat: Literal["single", "per-az"] = Field(
+        default="per-az", description="One NAT gateway (cheaper) or one per zone (resilient).")
+    flow_log_retention_days: int = Field(default=90, ge=1, le=3653,
+                                         description="Retention of VPC flow logs.")
+
+    @field_validator("cidr")
+    @classmethod
+    def _cidr(cls, value: str) -> str:
+        _check_cidr(value)
+        network = ipaddress.ip_network(value)
+        if network.version != 4 or not network.is_private or not 16 <= network.prefixlen <= 20:
+            raise ValueError(f"{value!r} must be a private IPv4 range of /16 to /20")
+        return value
+
+
+class Identity(Model):
+    provider: Literal["saml", "oidc"] = Field(default="saml",
+                                              description="How people sign in to AWS.")
+    saml_provider_name: str | None = Field(
+        default=None, description="IAM SAML provider name (IAM Identity Center or an IdP).")
+    oidc_issuer_url: str | None = Field(default=None, pattern=r"^https://",
+                                        description="OIDC issuer URL (https).")
+    oidc_client_id: str | None = Field(default=None, description="OIDC audience / client id.")
+
+
+class Cluster(Model):
+    kubernetes_version: str = Field(default="1.31", pattern=r"^1\.\d{2}$",
+                                    description="EKS Kubernetes version (pinned).")
+    public_endpoint: bool = Field(
+        default=False,
+        description="Expose the API endpoint publicly, only to access_cidrs (private always on).")
+    system_instance_type: str = Field(default="m7i.large",
+                                      description="Instance type of the system node group.")
+    system_nodes_min: int = Field(default=2, ge=1, le=10, description="System nodes, minimum.")
+    system_nodes_max: int = Field(default=4, ge=1, le=20, description="System nodes, maximum.")
+
+
+class Charts(Model):
+    """Helm chart versions, pinned so an upgrade is a reviewed change to this file."""
+
+    karpenter: str = Field(default="1.1.1", description="karpenter (oci://public.ecr.aws).")
+    nvidia_device_plugin: str = Field(default="0.17.0", description="nvidia-device-plugin.")
+    spark_operator: str = Field(default="2.1.0", description="spark-operator (kubeflow).")
+    arc_controller: str = Field(default="0.10.1", description="gha-runner-scale-set-controller.")
+    arc_runner_set: str = Field(default="0.10.1", description="gha-runner-scale-set.")
+    jupyterhub: str = Field(default="4.1.0", description="jupyterhub (zero-to-jupyterhub).")
+    aws_efs_csi_driver: str = Field(default="3.1.5", description="aws-efs-csi-driver.")
+
+
+class PlatformRequest(Model):
+    """``teamstack:platform``: the shared network, cluster and add-ons of one environment."""
+
+    environment: Environment = Field(description="dev, staging or prod.")
+    owners: list[Annotated[str, Field(pattern=r"^@[A-Za-z0-9-]+(/[A-Za-z0-9._-]+)?$")]] = Field(
+        min_length=1, description="Who approves platform changes.")
+    cost_center: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{1,31}$",
+                             description="Cost center for shared resources.")
+    access_cidrs: list[str] = Field(
+        default_factory=list,
+        description="Ranges allowed to reach remote displays and the public API endpoint.")
+    network: Network = Field(default_factory=Network, description="VPC layout.")
+    identity: Identity = Field(default_factory=Identity, description="Sign-in for people.")
+    cluster: Cluster = Field(default_factory=Cluster, description="Shared EKS cluster.")
+    charts: Charts = Field(default_factory=Charts, description="Pinned Helm chart versions.")
+    log_retention_days: int = Field(default=365, ge=1, le=3653,
+                                    description="Retention of the access-log bucket.")
+
+    @field_validator("access_cidrs")
+    @classmethod
+    def _cidrs(cls, value: list[str]) -> list[str]:
+        for item in value:
+            _check_cidr(item)
+        return value
+
+    @property
+    def stack_name(self) -> str:
+        return f"platform-{self.environment}"
+
+
+REQUEST_KEY = "teamstack:request"
+PLATFORM_KEY = "teamstack:platform"
+ALL_ENVIRONMENTS = ENVIRONMENTS
+
+
+def model_for_key(key: str) -> type[Model]:
+    return {REQUEST_KEY: TeamRequest, PLATFORM_KEY: PlatformRequest}[key]
+
+
+def default_schema() -> dict[str, Any]:
+    """JSON Schema of a whole stack file, for editors (yaml-language-server) and the docs."""
+    team = TeamRequest.model_json_schema(ref_template="#/$defs/{model}")
+    platform = PlatformRequest.model_json_schema(ref_template="#/$defs/{model}")
+    defs = {**team.pop("$defs", {}), **platform.pop("$defs", {})}
+    defs["TeamRequest"] = team
+    defs["PlatformRequest"] = platform
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "teamstack stack file (Pulumi.<stack>.yaml)",
+        "type": "object",
+        "required": ["config"],
+        "properties": {
+            "config": {
+                "type": "object",
+                "description": "Pulumi stack config. Exactly one of teamstack:request or "
+                               "teamstack:platform; provider settings such as aws:region beside.",
+                "properties": {
+                    REQUEST_KEY: {"$ref": "#/$defs/TeamRequest"},
+                    PLATFORM_KEY: {"$ref": "#/$defs/PlatformRequest"},
+                    "aws:region": {"type": "string", "pattern": "^[a-z]{2}(-[a-z]+)+-\\d$"},
+                },
+                "additionalProperties": True,
+            },
+        },
+        "$defs": dict(sorted(defs.items())),
+    }
