@@ -1,0 +1,78 @@
+"""A MockMonitor that records every registration the program makes, as plain data.
+
+The SDK's MockMonitor keeps only URN, id and mock state; a plan needs what the engine would
+receive: the type, name, parent, explicit dependencies, provider and the inputs (with their
+engine-level camelCase keys). Secret inputs are recorded as a marker, never as their value,
+because plans end up in pull-request comments.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pulumi.runtime import rpc
+from pulumi.runtime.mocks import MockMonitor
+
+from infra.plan.graph import SECRET_MARKER, Resource
+
+STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+def plain(value: Any) -> Any:
+    """Deserialized RPC values -> JSON-ready data; secrets replaced by a marker."""
+    if rpc.is_rpc_secret(value):
+        return SECRET_MARKER
+    if isinstance(value, dict):
+        if value.get(rpc._special_sig_key) == rpc._special_resource_sig:
+            return value.get("urn")
+        return {str(k): plain(v) for k, v in sorted(value.items())}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+class RecordingMonitor(MockMonitor):
+    def __init__(self, mocks: Any) -> None:
+        super().__init__(mocks)
+        self.recorded: list[Resource] = []
+        self.stack_urn: str | None = None
+        self.stack_outputs: dict[str, Any] = {}
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        response = super().RegisterResource(request)
+        if request.type == STACK_TYPE:
+            self.stack_urn = response.urn
+            return response
+        inputs = plain(rpc.deserialize_properties(request.object, keep_unknowns=True))
+        self.recorded.append(Resource(
+            urn=response.urn,
+            type=request.type,
+            name=request.name,
+            parent=request.parent or None,
+            inputs=inputs,
+            dependencies=tuple(sorted(set(request.dependencies))),
+            provider=request.provider or None,
+            custom=bool(request.custom),
+        ))
+        return response
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802
+        if self.stack_urn is not None and request.urn == self.stack_urn:
+            outputs = rpc.deserialize_properties(request.outputs, keep_unknowns=True)
+            self.stack_outputs = {k: _unwrap(v) for k, v in outputs.items()}
+        return super().RegisterResourceOutputs(request)
+
+
+def _unwrap(value: Any) -> Any:
+    """Stack outputs keep their values (secrets too): they feed other stacks' references."""
+    if rpc.is_rpc_secret(value):
+        return _unwrap(rpc.unwrap_rpc_secret(value))
+    if isinstance(value, dict):
+        return {k: _unwrap(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unwrap(v) for v in value]
+    return value

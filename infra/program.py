@@ -1,0 +1,86 @@
+"""The Pulumi program: wire a stack's components together from its validated request.
+
+``pulumi up`` reaches this through ``infra/__main__.py``; the offline plan calls ``build``
+directly under the SDK's mocks. Only wiring happens here: every resource is made by a
+component, and what a request does not ask for creates nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pulumi
+
+from infra.components.base import Naming
+from infra.components.storage import StorageArgs, TeamStorage
+from infra.components.tagging import register_tagging, stack_tags
+from infra.stackfile import LoadedStack
+from infra.wiring import aws as aws_wiring
+from infra.wiring import kubernetes as k8s_wiring
+
+# Extension points: later components register builders here instead of editing `build`.
+TeamBuilder = Callable[["TeamContext"], None]
+PlatformBuilder = Callable[["PlatformContext"], None]
+
+
+class TeamContext:
+    """What every team component may need: the request, names, the platform's outputs."""
+
+    def __init__(self, loaded: LoadedStack) -> None:
+        self.loaded = loaded
+        self.request = loaded.team
+        self.region = loaded.region
+        self.naming = Naming(self.request.team, self.request.environment)
+        self.platform = pulumi.StackReference(
+            f"{pulumi.get_organization()}/{pulumi.get_project()}/{self.request.platform_stack}")
+        self.storage: TeamStorage | None = None
+
+    def platform_output(self, name: str) -> pulumi.Output:
+        return self.platform.require_output(name)
+
+
+class PlatformContext:
+    def __init__(self, loaded: LoadedStack) -> None:
+        self.loaded = loaded
+        self.request = loaded.platform
+        self.region = loaded.region
+        self.naming = Naming("platform", self.request.environment)
+
+
+def _team_storage(ctx: TeamContext) -> None:
+    req = ctx.request
+    if req.storage is None:
+        return
+    ctx.storage = TeamStorage(
+        "storage",
+        StorageArgs(naming=ctx.naming, buckets=list(req.storage.buckets),
+                    shared_home_gib=req.storage.shared_home_gib))
+    pulumi.export("bucket_names", {name: b.bucket for name, b in ctx.storage.buckets.items()})
+    pulumi.export("key_arn", ctx.storage.key.arn)
+
+
+def team_builders() -> list[TeamBuilder]:
+    """Storage first, then AWS foundations, then the Kubernetes objects that use them."""
+    return [_team_storage, *aws_wiring.TEAM_BUILDERS, *k8s_wiring.TEAM_BUILDERS]
+
+
+def platform_builders() -> list[PlatformBuilder]:
+    return [*aws_wiring.PLATFORM_BUILDERS, *k8s_wiring.PLATFORM_BUILDERS]
+
+
+def build(loaded: LoadedStack) -> None:
+    """Create every resource of one stack (call inside a Pulumi program run)."""
+    if loaded.kind == "team":
+        req = loaded.team
+        register_tagging(stack_tags(req.team, loaded.stack, req.cost_center))
+        ctx = TeamContext(loaded)
+        for builder in team_builders():
+            builder(ctx)
+        pulumi.export("team", req.team)
+    else:
+        req_p = loaded.platform
+        register_tagging(stack_tags("platform", loaded.stack, req_p.cost_center))
+        pctx = PlatformContext(loaded)
+        for pbuilder in platform_builders():
+            pbuilder(pctx)
+        pulumi.export("environment", req_p.environment)
