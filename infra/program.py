@@ -8,6 +8,7 @@ component, and what a request does not ask for creates nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pulumi
 
@@ -24,7 +25,14 @@ PlatformBuilder = Callable[["PlatformContext"], None]
 
 
 class TeamContext:
-    """What every team component may need: the request, names, the platform's outputs."""
+    """What every team component may need: the request, names, the platform's outputs.
+
+    Builders run in order and leave what later builders need on the context:
+    ``storage`` (TeamStorage), ``workload_role`` / ``people_role`` (aws.iam.Role, identity),
+    ``instance_profile`` (aws.iam.InstanceProfile), ``kubernetes_provider``
+    (pulumi_kubernetes.Provider for the team's cluster), ``namespace`` (str). Each is None
+    until its builder ran; a builder that needs one which the request did not ask for skips.
+    """
 
     def __init__(self, loaded: LoadedStack) -> None:
         self.loaded = loaded
@@ -34,17 +42,32 @@ class TeamContext:
         self.platform = pulumi.StackReference(
             f"{pulumi.get_organization()}/{pulumi.get_project()}/{self.request.platform_stack}")
         self.storage: TeamStorage | None = None
+        self.workload_role: Any = None
+        self.people_role: Any = None
+        self.instance_profile: Any = None
+        self.kubernetes_provider: Any = None
+        self.namespace: str | None = None
 
     def platform_output(self, name: str) -> pulumi.Output:
         return self.platform.require_output(name)
 
 
 class PlatformContext:
+    """The platform stack's context. The network builder sets ``vpc_id``,
+    ``private_subnet_ids``, ``public_subnet_ids`` and ``log_bucket`` (Outputs) for the cluster
+    builder; the cluster builder sets ``cluster`` and ``kubernetes_provider``."""
+
     def __init__(self, loaded: LoadedStack) -> None:
         self.loaded = loaded
         self.request = loaded.platform
         self.region = loaded.region
         self.naming = Naming("platform", self.request.environment)
+        self.vpc_id: Any = None
+        self.private_subnet_ids: Any = None
+        self.public_subnet_ids: Any = None
+        self.log_bucket: Any = None
+        self.cluster: Any = None
+        self.kubernetes_provider: Any = None
 
 
 def _team_storage(ctx: TeamContext) -> None:

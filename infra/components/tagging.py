@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import pulumi
+from pulumi import _types
 
 from infra.components.base import TeamstackComponent
 
@@ -45,6 +46,8 @@ def _component_of(args: pulumi.ResourceTransformationArgs) -> str:
 
 
 def _with_labels(metadata: Any, labels: Mapping[str, str]) -> Any:
+    if metadata is not None and _types.is_input_type(type(metadata)):
+        metadata = _types.input_type_to_untranslated_dict(metadata)
     if metadata is None:
         return {"labels": dict(labels)}
     if isinstance(metadata, Mapping):
