@@ -102,6 +102,7 @@ def plan_loaded(stacks: Sequence[LoadedStack], *, jobs: int | None = None,
                     graphs.append(ResourceGraph(item["stack"], item["resources"],
                                                 item["outputs"]))
                     tick(item["stack"])
-    order = {s.stack: i for i, s in enumerate(stacks)}
-    graphs.sort(key=lambda g: order.get(g.stack, len(order)))
+    # Platforms first (teams build on them), then in the order asked for.
+    order = {s.stack: (s.kind != "platform", i) for i, s in enumerate(stacks)}
+    graphs.sort(key=lambda g: order.get(g.stack, (True, len(order))))
     return PlanResult(graphs)

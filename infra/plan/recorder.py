@@ -42,7 +42,7 @@ class RecordingMonitor(MockMonitor):
         self.stack_urn: str | None = None
         self.stack_outputs: dict[str, Any] = {}
 
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+    def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)
         if request.type == STACK_TYPE:
             self.stack_urn = response.urn
@@ -60,7 +60,7 @@ class RecordingMonitor(MockMonitor):
         ))
         return response
 
-    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802
+    def RegisterResourceOutputs(self, request: Any) -> Any:
         if self.stack_urn is not None and request.urn == self.stack_urn:
             outputs = rpc.deserialize_properties(request.outputs, keep_unknowns=True)
             self.stack_outputs = {k: _unwrap(v) for k, v in outputs.items()}

@@ -1,0 +1,121 @@
+"""``teamstack plan``: the offline resource graph of stacks, with cost, guardrails and diff."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from infra.errors import CheckFailed, UserError
+from infra.plan import consumers
+from infra.plan.diff import diff_plans
+from infra.plan.orchestrate import load_all, plan_loaded
+from infra.plan.render import RENDERERS, PlanReport
+from infra.repo import find_root
+from infra.stackfile import load, stack_files
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "plan", help="offline resource graph of stacks (no credentials, no engine)",
+        description="Run the Pulumi program of each stack under the SDK's mocks and show the "
+                    "resources it would create, their monthly cost and guardrail results.")
+    parser.add_argument("targets", nargs="*", metavar="STACK|FILE",
+                        help="stack names (vision-prod) or stack files; default: all")
+    parser.add_argument("--all", action="store_true", help="plan every stack under stacks/")
+    parser.add_argument("--format", choices=sorted(RENDERERS), default="text")
+    parser.add_argument("--output", "-o", type=Path, help="write to FILE instead of stdout")
+    parser.add_argument("--base", metavar="GITREV",
+                        help="also plan the repository at GITREV and report what changes")
+    parser.add_argument("--jobs", "-j", type=int, default=None,
+                        help="worker processes (default: one per core when it pays off)")
+    parser.add_argument("--no-checks", action="store_true",
+                        help="report guardrail violations without failing")
+    parser.add_argument("--skip-invalid", action="store_true", help=argparse.SUPPRESS)
+    parser.set_defaults(func=run)
+
+
+def resolve_targets(root: Path, targets: list[str], all_stacks: bool) -> list[Path]:
+    stacks = root / "stacks"
+    if all_stacks or not targets:
+        files = stack_files(stacks)
+        if not files:
+            raise UserError(f"no stack files under {stacks}")
+        return files
+    files = []
+    for target in targets:
+        as_path = Path(target)
+        if as_path.suffix in (".yaml", ".yml") or "/" in target:
+            if not as_path.exists():
+                raise UserError(f"{target}: no such file")
+            files.append(as_path)
+            continue
+        candidate = stacks / f"Pulumi.{target}.yaml"
+        if not candidate.exists():
+            known = ", ".join(p.name[7:-5] for p in stack_files(stacks))
+            raise UserError(f"{target}: no stack of that name (known: {known})")
+        files.append(candidate)
+    return files
+
+
+class _Progress:
+    """A progress bar on stderr when it is a terminal; silent in CI logs and pipes."""
+
+    def __init__(self, total: int) -> None:
+        self.bar = None
+        if total > 1 and sys.stderr.isatty():
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+            self.bar = Progress(TextColumn("planning"), BarColumn(), MofNCompleteColumn(),
+                                TextColumn("{task.description}"), transient=True)
+            self.task = self.bar.add_task("", total=total)
+
+    def __enter__(self) -> _Progress:
+        if self.bar:
+            self.bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar:
+            self.bar.stop()
+
+    def tick(self, stack: str) -> None:
+        if self.bar:
+            self.bar.update(self.task, advance=1, description=stack)
+
+
+def run(args: argparse.Namespace) -> int:
+    root = find_root()
+    files = resolve_targets(root, args.targets, args.all)
+    if args.skip_invalid:
+        files = [f for f in files if not load(f).problems]
+    loaded = load_all(files, root / "stacks")
+    with _Progress(len(loaded)) as progress:
+        result = plan_loaded(loaded, jobs=args.jobs, progress=progress.tick)
+    report = PlanReport(result.graphs)
+    consumers.attach(report, {s.stack: s for s in loaded})
+    if args.base:
+        from infra.plan.base import plan_at_revision
+
+        base_doc = plan_at_revision(root, args.base, [s.stack for s in loaded])
+        head_doc = json.loads(RENDERERS["json"](PlanReport(result.graphs)))
+        report.base = args.base
+        report.diffs = diff_plans(_by_stack(base_doc), _by_stack(head_doc))
+        consumers.attach_cost_diff(report, base_doc)
+    text = RENDERERS[args.format](report)
+    if args.output:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    if report.violation_count and not args.no_checks:
+        raise CheckFailed("guardrails failed",
+                          [f"guardrails: {report.violation_count} violation(s); see the plan"])
+    return 0
+
+
+def _by_stack(doc: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    return {s["stack"]: s["resources"] for s in doc.get("stacks", [])}
