@@ -315,7 +315,7 @@ def _repository_rules(loaded: LoadedStack, raw: dict[str, Any], smap: SourceMap,
                 out.append(smap.problem((*base, "platform"),
                                         f"platform {req.platform_stack!r} is for environment "
                                         f"{env!r}, not {req.environment!r}", shown=("platform",)))
-            if region and region != loaded.region:
+            if region and loaded.region and region != loaded.region:
                 out.append(smap.problem(("config", "aws:region"),
                                         f"region {loaded.region!r} differs from the platform's "
                                         f"{region!r}; a team runs in its platform's region",
@@ -400,7 +400,8 @@ def load(path: Path | str, stacks_dir: Path | None = None) -> LoadResult:
         return LoadResult(path, None, sorted(set(problems)))
     kind = "team" if key == REQUEST_KEY else "platform"
     stack = stack_name_of(path) or (request.stack_name if hasattr(request, "stack_name") else "")
-    loaded = LoadedStack(path, stack, kind, request, str(region), smap, config)
+    loaded = LoadedStack(path, stack, kind, request, region if isinstance(region, str) else "",
+                         smap, config)
     problems.extend(_repository_rules(loaded, body, smap, stacks_dir or path.parent))
     if problems:
         return LoadResult(path, None, sorted(set(problems)))
