@@ -38,8 +38,10 @@ def plan_at_revision(root: Path, rev: str, stack_names: list[str] | None) -> dic
     Stack files that do not validate at the base revision count as absent, so a pull request
     that fixes a broken stack still gets a review.
     """
-    commit = _git(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
-    if not commit:
+    probe = subprocess.run(["git", "-C", str(root), "rev-parse", "--verify", "--quiet",
+                            f"{rev}^{{commit}}"], capture_output=True, text=True, check=False)
+    commit = probe.stdout.strip()
+    if probe.returncode != 0 or not commit:
         raise UserError(f"--base {rev!r} is not a commit in {root}")
     tmp = Path(tempfile.mkdtemp(prefix="teamstack-base-"))
     tree = tmp / "tree"
