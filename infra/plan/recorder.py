@@ -8,10 +8,13 @@ because plans end up in pull-request comments.
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from typing import Any
 
 from pulumi.runtime import rpc
-from pulumi.runtime.mocks import MockMonitor
+from pulumi.runtime.mocks import MockMonitor, MockResourceArgs, _resolve_callbacks
+from pulumi.runtime.proto import resource_pb2
 
 from infra.plan.graph import SECRET_MARKER, Resource
 
@@ -41,24 +44,59 @@ class RecordingMonitor(MockMonitor):
         self.recorded: list[Resource] = []
         self.stack_urn: str | None = None
         self.stack_outputs: dict[str, Any] = {}
+        self._local = threading.local()
+        self._loops: list[asyncio.AbstractEventLoop] = []
+        self._lock = threading.Lock()
+
+    def _thread_loop(self) -> asyncio.AbstractEventLoop:
+        """The SDK calls the monitor from executor threads and needs an event loop there; we
+        create it ourselves so that ``close_loops`` can close it (an unclosed loop garbage-
+        collected at interpreter exit prints 'Exception ignored' noise to the user)."""
+        loop = getattr(self._local, "loop", None)
+        if loop is None:
+            loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
+            self._local.loop = loop
+            with self._lock:
+                self._loops.append(loop)
+        return loop
+
+    def close_loops(self) -> None:
+        with self._lock:
+            for loop in self._loops:
+                if not loop.is_closed():
+                    loop.close()
+            self._loops.clear()
 
     def RegisterResource(self, request: Any) -> Any:
-        response = super().RegisterResource(request)
+        """As MockMonitor.RegisterResource, deserializing the inputs once and recording them."""
+        urn = self.make_urn(request.parent, request.type, request.name)
         if request.type == STACK_TYPE:
-            self.stack_urn = response.urn
-            return response
-        inputs = plain(rpc.deserialize_properties(request.object, keep_unknowns=True))
+            self.stack_urn = urn
+            return resource_pb2.RegisterResourceResponse(urn=urn)
+        loop = self._thread_loop()
+        inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
+        id_, state = self.mocks.new_resource(MockResourceArgs(
+            typ=request.type, name=request.name, inputs=inputs, provider=request.provider,
+            resource_id=request.importId, custom=request.custom or False,
+            transforms=_resolve_callbacks(request.transforms)))
+        obj_proto = loop.run_until_complete(rpc.serialize_properties(state, {}))
+        self.resources[urn] = MockMonitor.ResourceRegistration(urn, id_, state)
         self.recorded.append(Resource(
-            urn=response.urn,
+            urn=urn,
             type=request.type,
             name=request.name,
             parent=request.parent or None,
-            inputs=inputs,
+            inputs=plain(inputs),
             dependencies=tuple(sorted(set(request.dependencies))),
             provider=request.provider or None,
             custom=bool(request.custom),
         ))
-        return response
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=obj_proto)
+
+    def Invoke(self, request: Any) -> Any:
+        self._thread_loop()
+        return super().Invoke(request)
 
     def RegisterResourceOutputs(self, request: Any) -> Any:
         if self.stack_urn is not None and request.urn == self.stack_urn:

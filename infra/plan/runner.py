@@ -46,8 +46,10 @@ def run_program(stack: str, program: Callable[[], Any], mocks: PlanMocks) -> Res
         loop.run_until_complete(run_in_stack(program))
     finally:
         loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.run_until_complete(loop.shutdown_default_executor())
         loop.close()
         asyncio.set_event_loop(None)
+        monitor.close_loops()
     return ResourceGraph(stack=stack, resources=monitor.recorded, outputs=monitor.stack_outputs)
 
 
