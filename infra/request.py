@@ -17,7 +17,7 @@ import zoneinfo
 from typing import Annotated, Any, Literal
 
 from croniter import croniter
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from infra.catalog import DESKTOP_SIZES, ENVIRONMENTS, PYTHON_VERSIONS, TOOLCHAIN_EXTRAS
 from infra.profiles import PROFILE_NAMES
@@ -203,6 +203,18 @@ class Spark(Model):
                                  description="Cron schedule (UTC) of the retraining job.")
     max_executors: int = Field(default=20, ge=1, le=2000,
                                description="Upper bound of dynamic allocation.")
+    image: str = Field(
+        default="apache/spark:3.5.3", pattern=r"^[a-z0-9./_-]+:[A-Za-z0-9._-]+$",
+        description="Spark image (operator engine) with a pinned tag; its version is the "
+                    "SparkApplication's sparkVersion.")
+    event_log_bucket: str | None = Field(
+        default=None,
+        description="Which of storage.buckets receives Spark event logs (read by the history "
+                    "server); default the first bucket.")
+    main_application_file: str | None = Field(
+        default=None, pattern=r"^(s3a?|local)://\S+$",
+        description="Entry point of the scheduled job; default "
+                    "s3://<team>-<env>-<event log bucket>/jobs/retrain.py.")
 
     _profile = field_validator("profile")(_check_profile)
 
@@ -210,6 +222,15 @@ class Spark(Model):
     @classmethod
     def _cron(cls, value: str | None) -> str | None:
         return None if value is None else _check_cron(value)
+
+
+class Quota(Model):
+    cpu: int | None = Field(default=None, ge=1, le=10000,
+                            description="CPU requested at most in the team's namespace; default "
+                                        "sized from gpu, spark and ci_runners.")
+    memory_gib: int | None = Field(default=None, ge=1, le=100000,
+                                   description="Memory requested at most (GiB); default sized "
+                                               "like cpu.")
 
 
 class Notebooks(Model):
@@ -295,6 +316,22 @@ class TeamRequest(Model):
     ci_runners: CiRunners | None = Field(default=None, description="GitHub Actions runners.")
     toolchain: Toolchain = Field(default_factory=Toolchain,
                                  description="Standard toolchain on the team's machines.")
+    quota: Quota = Field(default_factory=Quota,
+                         description="Kubernetes ResourceQuota of the team's namespace (GPUs "
+                                     "always equal gpu.max_gpus).")
+
+    @model_validator(mode="after")
+    def _sections_agree(self) -> TeamRequest:
+        if self.spark is not None:
+            buckets = [b.name for b in self.storage.buckets] if self.storage else []
+            if not buckets:
+                raise ValueError("spark needs a bucket in storage.buckets for its event logs "
+                                 "(the history server reads them)")
+            wanted = self.spark.event_log_bucket
+            if wanted is not None and wanted not in buckets:
+                raise ValueError(f"spark.event_log_bucket {wanted!r} is not one of "
+                                 f"storage.buckets ({', '.join(buckets)})")
+        return self
 
     @property
     def stack_name(self) -> str:
@@ -344,6 +381,16 @@ class Identity(Model):
     oidc_client_id: str | None = Field(default=None, description="OIDC audience / client id.")
 
 
+class ClusterAddons(Model):
+    """EKS add-on versions, pinned like the charts (``aws eks describe-addon-versions``)."""
+
+    vpc_cni: str = Field(default="v1.19.2-eksbuild.1",
+                         description="vpc-cni (network policy enforcement is switched on).")
+    pod_identity_agent: str = Field(default="v1.3.4-eksbuild.1",
+                                    description="eks-pod-identity-agent.")
+    ebs_csi_driver: str = Field(default="v1.38.1-eksbuild.2", description="aws-ebs-csi-driver.")
+
+
 class Cluster(Model):
     kubernetes_version: str = Field(default="1.31", pattern=r"^1\.\d{2}$",
                                     description="EKS Kubernetes version (pinned).")
@@ -354,6 +401,8 @@ class Cluster(Model):
                                       description="Instance type of the system node group.")
     system_nodes_min: int = Field(default=2, ge=1, le=10, description="System nodes, minimum.")
     system_nodes_max: int = Field(default=4, ge=1, le=20, description="System nodes, maximum.")
+    addons: ClusterAddons = Field(default_factory=ClusterAddons,
+                                  description="Pinned EKS add-on versions.")
 
 
 class Charts(Model):
@@ -392,6 +441,13 @@ class PlatformRequest(Model):
         for item in value:
             _check_cidr(item)
         return value
+
+    @model_validator(mode="after")
+    def _endpoint_has_allow_list(self) -> PlatformRequest:
+        if self.cluster.public_endpoint and not self.access_cidrs:
+            raise ValueError("cluster.public_endpoint needs access_cidrs: without an allow-list "
+                             "EKS opens the public endpoint to the whole internet")
+        return self
 
     @property
     def stack_name(self) -> str:
