@@ -5,14 +5,20 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
 
 .PHONY: demo test test-fast lint system-deps venv docs clean
 
 venv: $(STAMP)
 
+# The demo needs only the package; the tests add the test tools, Ansible and Molecule.
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e .
+	@touch $@
+
+$(TEST_STAMP): $(STAMP)
 	$(BIN)/python -m pip install -q -e '.[test,ansible]'
 	@touch $@
 
@@ -24,16 +30,16 @@ demo: venv
 	$(BIN)/teamstack validate
 	$(BIN)/teamstack plan --all
 
-lint: venv
+lint: $(TEST_STAMP)
 	$(BIN)/ruff check infra tests benchmarks
 	$(BIN)/yamllint -s .
 
 ## Every test: lint, unit, component (Pulumi mocks), integration (moto), roles (Molecule).
-test: venv system-deps lint
+test: $(TEST_STAMP) system-deps lint
 	$(BIN)/pytest -q -p no:cacheprovider
 
 ## Everything but the Molecule scenarios, for a quick loop while editing Python.
-test-fast: venv lint
+test-fast: $(TEST_STAMP) lint
 	$(BIN)/pytest -q -p no:cacheprovider -m "not molecule"
 
 docs: venv
