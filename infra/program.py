@@ -13,7 +13,7 @@ from typing import Any
 import pulumi
 
 from infra.components.base import Naming
-from infra.components.storage import StorageArgs, TeamStorage
+from infra.components.storage import TeamStorage
 from infra.components.tagging import register_tagging, stack_tags
 from infra.stackfile import LoadedStack
 from infra.wiring import aws as aws_wiring
@@ -29,7 +29,9 @@ class TeamContext:
 
     Builders run in order and leave what later builders need on the context:
     ``storage`` (TeamStorage), ``workload_role`` / ``people_role`` (aws.iam.Role, identity),
-    ``instance_profile`` (aws.iam.InstanceProfile), ``kubernetes_provider``
+    ``instance_profile`` (aws.iam.InstanceProfile), ``permissions_boundary`` (the ARN every
+    team role must carry), ``hosts_security_group`` (aws.ec2.SecurityGroup of the team's
+    hosts, which the shared home admits for NFS), ``kubernetes_provider``
     (pulumi_kubernetes.Provider for the team's cluster), ``namespace`` (str). Each is None
     until its builder ran; a builder that needs one which the request did not ask for skips.
     """
@@ -45,6 +47,8 @@ class TeamContext:
         self.workload_role: Any = None
         self.people_role: Any = None
         self.instance_profile: Any = None
+        self.permissions_boundary: Any = None
+        self.hosts_security_group: Any = None
         self.kubernetes_provider: Any = None
         self.namespace: str | None = None
 
@@ -70,21 +74,10 @@ class PlatformContext:
         self.kubernetes_provider: Any = None
 
 
-def _team_storage(ctx: TeamContext) -> None:
-    req = ctx.request
-    if req.storage is None:
-        return
-    ctx.storage = TeamStorage(
-        "storage",
-        StorageArgs(naming=ctx.naming, buckets=list(req.storage.buckets),
-                    shared_home_gib=req.storage.shared_home_gib))
-    pulumi.export("bucket_names", {name: b.bucket for name, b in ctx.storage.buckets.items()})
-    pulumi.export("key_arn", ctx.storage.key.arn)
-
-
 def team_builders() -> list[TeamBuilder]:
-    """Storage first, then AWS foundations, then the Kubernetes objects that use them."""
-    return [_team_storage, *aws_wiring.TEAM_BUILDERS, *k8s_wiring.TEAM_BUILDERS]
+    """AWS foundations (hosts, storage, identity, desktops, budget), then the Kubernetes objects
+    that use them."""
+    return [*aws_wiring.TEAM_BUILDERS, *k8s_wiring.TEAM_BUILDERS]
 
 
 def platform_builders() -> list[PlatformBuilder]:

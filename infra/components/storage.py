@@ -3,14 +3,22 @@
 Every bucket is private and encrypted whatever the request says (the request model refuses
 attempts to weaken this): SSE-KMS under the team's key with bucket keys (fewer KMS calls, lower
 cost), all four public-access blocks, bucket-owner-enforced ownership (no ACLs), a policy that
-denies plain HTTP, and lifecycle rules from the request. Versioned buckets also expire old
-versions so that "versioning: true" does not mean "pay for every overwrite forever".
+denies plain HTTP, lifecycle rules from the request, and server access logs delivered to the
+platform's log bucket. Versioned buckets also expire old versions so that "versioning: true"
+does not mean "pay for every overwrite forever".
+
+The shared home is an encrypted EFS file system reachable only from the team's hosts (NFS from
+the team's host security group, nothing else), with one access point per member that pins the
+member's POSIX uid and home directory, so a member's desktop or pod cannot write as anyone
+else. Mount targets sit in the platform's private subnets, one per zone.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -20,6 +28,18 @@ from infra.request import Bucket
 
 NONCURRENT_VERSION_DAYS = 90
 ABORT_MULTIPART_DAYS = 7
+NFS_PORT = 2049
+HOME_PERMISSIONS = "0700"
+
+StatementsFor = Callable[[str], list[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class HomeMember:
+    """One member's slice of the shared home: POSIX name and uid (gid = uid, a private group)."""
+
+    name: str
+    uid: int
 
 
 @dataclass(frozen=True)
@@ -29,21 +49,43 @@ class StorageArgs:
     shared_home_gib: int | None = None
     log_bucket: pulumi.Input[str] | None = None  # the platform's access-log bucket, if known
     extra_key_principals: list[str] = field(default_factory=list)
+    members: Sequence[HomeMember] = ()
+    vpc_id: pulumi.Input[str] | None = None
+    private_subnet_ids: pulumi.Input[Sequence[str]] | None = None
+    zones: int = 0  # how many private subnets get a mount target (the platform's zone count)
+    hosts_security_group_id: pulumi.Input[str] | None = None
 
 
-def tls_only_policy(bucket_arn: str) -> str:
-    """A bucket policy denying any request not made over TLS (aws:SecureTransport)."""
-    return json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Sid": "DenyInsecureTransport",
-            "Effect": "Deny",
-            "Principal": "*",
-            "Action": "s3:*",
-            "Resource": [bucket_arn, f"{bucket_arn}/*"],
-            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-        }],
-    }, sort_keys=True)
+def tls_only_statement(bucket_arn: str) -> dict[str, Any]:
+    """Deny any request not made over TLS (aws:SecureTransport)."""
+    return {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [bucket_arn, f"{bucket_arn}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
+def tls_only_policy(bucket_arn: str, extra: StatementsFor | None = None) -> str:
+    """A bucket policy denying plain HTTP, plus ``extra(bucket_arn)`` statements if given."""
+    statements = [tls_only_statement(bucket_arn), *(extra(bucket_arn) if extra else [])]
+    return json.dumps({"Version": "2012-10-17", "Statement": statements}, sort_keys=True)
+
+
+def _rule(rule_id: str, **kwargs: Any) -> aws.s3.BucketLifecycleConfigurationRuleArgs:
+    return aws.s3.BucketLifecycleConfigurationRuleArgs(
+        id=rule_id, status="Enabled",
+        filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""), **kwargs)
+
+
+def abort_uploads_rule() -> aws.s3.BucketLifecycleConfigurationRuleArgs:
+    """Every bucket needs it: abandoned multipart uploads are billed and invisible."""
+    return _rule("abort-incomplete-uploads",
+                 abort_incomplete_multipart_upload=aws.s3
+                 .BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
+                     days_after_initiation=ABORT_MULTIPART_DAYS))
 
 
 def lifecycle_rules(bucket: Bucket) -> list[aws.s3.BucketLifecycleConfigurationRuleArgs]:
@@ -55,33 +97,102 @@ def lifecycle_rules(bucket: Bucket) -> list[aws.s3.BucketLifecycleConfigurationR
     if bucket.archive_after_days is not None:
         transitions.append(aws.s3.BucketLifecycleConfigurationRuleTransitionArgs(
             days=bucket.archive_after_days, storage_class="GLACIER"))
-    rules = [aws.s3.BucketLifecycleConfigurationRuleArgs(
-        id="abort-incomplete-uploads",
-        status="Enabled",
-        filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
-        abort_incomplete_multipart_upload=aws.s3
-        .BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
-            days_after_initiation=ABORT_MULTIPART_DAYS),
-    )]
+    rules = [abort_uploads_rule()]
     if transitions:
-        rules.append(aws.s3.BucketLifecycleConfigurationRuleArgs(
-            id="tiering", status="Enabled",
-            filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
-            transitions=transitions))
+        rules.append(_rule("tiering", transitions=transitions))
     if bucket.expire_after_days is not None:
-        rules.append(aws.s3.BucketLifecycleConfigurationRuleArgs(
-            id="expire", status="Enabled",
-            filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
-            expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(
-                days=bucket.expire_after_days)))
+        rules.append(_rule("expire", expiration=aws.s3
+                           .BucketLifecycleConfigurationRuleExpirationArgs(
+                               days=bucket.expire_after_days)))
     if bucket.versioning:
-        rules.append(aws.s3.BucketLifecycleConfigurationRuleArgs(
-            id="expire-old-versions", status="Enabled",
-            filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
-            noncurrent_version_expiration=aws.s3
-            .BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
-                noncurrent_days=bucket.expire_after_days or NONCURRENT_VERSION_DAYS)))
+        rules.append(_rule("expire-old-versions", noncurrent_version_expiration=aws.s3
+                           .BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
+                               noncurrent_days=bucket.expire_after_days
+                               or NONCURRENT_VERSION_DAYS)))
     return rules
+
+
+@dataclass(frozen=True)
+class BucketProtection:
+    """How one bucket is protected. ``kms_key_arn=None`` means SSE-S3 (AES256), which only a
+    bucket receiving S3 server access logs may use (log delivery cannot write SSE-KMS)."""
+
+    kms_key_arn: pulumi.Input[str] | None
+    versioning: bool
+    lifecycle: list[aws.s3.BucketLifecycleConfigurationRuleArgs]
+    extra_policy: StatementsFor | None = None
+    log_bucket: pulumi.Input[str] | None = None
+    log_prefix: str = ""
+
+
+def protect_bucket(owner: TeamstackComponent, logical: str, bucket: aws.s3.Bucket,
+                   protection: BucketProtection) -> None:
+    """Attach every protection a teamstack bucket has, as children of ``owner``."""
+    opts = owner.child(depends_on=[bucket])
+    aws.s3.BucketPublicAccessBlock(
+        f"{logical}-public-access", bucket=bucket.id, block_public_acls=True,
+        block_public_policy=True, ignore_public_acls=True, restrict_public_buckets=True,
+        opts=opts)
+    aws.s3.BucketOwnershipControls(
+        f"{logical}-ownership", bucket=bucket.id,
+        rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
+        opts=opts)
+    by_default = aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs  # noqa: E501
+    if protection.kms_key_arn is not None:
+        default = by_default(sse_algorithm="aws:kms", kms_master_key_id=protection.kms_key_arn)
+    else:
+        default = by_default(sse_algorithm="AES256")
+    aws.s3.BucketServerSideEncryptionConfiguration(
+        f"{logical}-encryption", bucket=bucket.id,
+        rules=[aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+            apply_server_side_encryption_by_default=default,
+            bucket_key_enabled=protection.kms_key_arn is not None)],
+        opts=opts)
+    aws.s3.BucketVersioning(
+        f"{logical}-versioning", bucket=bucket.id,
+        versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(
+            status="Enabled" if protection.versioning else "Disabled"),
+        opts=opts)
+    aws.s3.BucketLifecycleConfiguration(
+        f"{logical}-lifecycle", bucket=bucket.id, rules=protection.lifecycle, opts=opts)
+    extra = protection.extra_policy
+    aws.s3.BucketPolicy(f"{logical}-tls-only", bucket=bucket.id,
+                        policy=bucket.arn.apply(lambda arn: tls_only_policy(arn, extra)),
+                        opts=opts)
+    if protection.log_bucket is not None:
+        aws.s3.BucketLogging(
+            f"{logical}-logging", bucket=bucket.id, target_bucket=protection.log_bucket,
+            target_prefix=protection.log_prefix, opts=opts)
+
+
+def efs_policy(file_system_arn: str) -> str:
+    """Mounts only through a mount target (the security group decides who) and only over TLS;
+    no root access: access points pin each member's uid instead."""
+    return json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "MountThroughMountTargets", "Effect": "Allow", "Principal": {"AWS": "*"},
+             "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
+             "Resource": file_system_arn,
+             "Condition": {"Bool": {"elasticfilesystem:AccessedViaMountTarget": "true"}}},
+            {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": {"AWS": "*"},
+             "Action": "*", "Resource": file_system_arn,
+             "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+        ],
+    }, sort_keys=True)
+
+
+def pick(index: int, what: str) -> Callable[[Sequence[str]], str]:
+    """``values[index]`` with a message naming the platform output when it is too short (the
+    platform stack file and its last deployment disagree)."""
+
+    def choose(values: Sequence[str]) -> str:
+        if index >= len(values):
+            raise ValueError(f"the platform exports {len(values)} {what}, but its stack file asks "
+                             f"for more; deploy the platform stack first")
+        return values[index]
+
+    return choose
 
 
 class TeamStorage(TeamstackComponent):
@@ -106,63 +217,79 @@ class TeamStorage(TeamstackComponent):
         for spec in args.buckets:
             self.buckets[spec.name] = self._bucket(name, naming, spec, args.log_bucket)
         self.file_system: aws.efs.FileSystem | None = None
+        self.nfs_security_group: aws.ec2.SecurityGroup | None = None
+        self.access_points: dict[str, aws.efs.AccessPoint] = {}
         if args.shared_home_gib is not None:
-            self.file_system = aws.efs.FileSystem(
-                f"{name}-home",
-                creation_token=naming.physical("home"),
-                encrypted=True,
-                kms_key_id=self.key.arn,
-                performance_mode="generalPurpose",
-                throughput_mode="elastic",
-                lifecycle_policies=[
-                    aws.efs.FileSystemLifecyclePolicyArgs(transition_to_ia="AFTER_30_DAYS"),
-                    aws.efs.FileSystemLifecyclePolicyArgs(
-                        transition_to_primary_storage_class="AFTER_1_ACCESS"),
-                ],
-                opts=self.child())
-            aws.efs.BackupPolicy(
-                f"{name}-home-backup", file_system_id=self.file_system.id,
-                backup_policy=aws.efs.BackupPolicyBackupPolicyArgs(status="ENABLED"),
-                opts=self.child())
+            self._home(name, args)
         self.register_outputs({
             "key_arn": self.key.arn,
             "bucket_arns": {k: b.arn for k, b in self.buckets.items()},
             "file_system_id": self.file_system.id if self.file_system else None,
+            "access_point_ids": {k: a.id for k, a in self.access_points.items()},
         })
 
     def _bucket(self, name: str, naming: Naming, spec: Bucket,
                 log_bucket: pulumi.Input[str] | None) -> aws.s3.Bucket:
         logical = f"{name}-{spec.name}"
-        bucket = aws.s3.Bucket(logical, bucket=naming.physical(spec.name), force_destroy=False,
-                               opts=self.child())
-        opts = self.child(depends_on=[bucket])
-        aws.s3.BucketPublicAccessBlock(
-            f"{logical}-public-access", bucket=bucket.id, block_public_acls=True,
-            block_public_policy=True, ignore_public_acls=True, restrict_public_buckets=True,
-            opts=opts)
-        aws.s3.BucketOwnershipControls(
-            f"{logical}-ownership", bucket=bucket.id,
-            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
-            opts=opts)
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{logical}-encryption", bucket=bucket.id,
-            rules=[aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                apply_server_side_encryption_by_default=aws.s3
-                .BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                    sse_algorithm="aws:kms", kms_master_key_id=self.key.arn),
-                bucket_key_enabled=True)],
-            opts=opts)
-        aws.s3.BucketVersioning(
-            f"{logical}-versioning", bucket=bucket.id,
-            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(
-                status="Enabled" if spec.versioning else "Disabled"),
-            opts=opts)
-        aws.s3.BucketLifecycleConfiguration(
-            f"{logical}-lifecycle", bucket=bucket.id, rules=lifecycle_rules(spec), opts=opts)
-        aws.s3.BucketPolicy(f"{logical}-tls-only", bucket=bucket.id,
-                            policy=bucket.arn.apply(tls_only_policy), opts=opts)
-        if log_bucket is not None:
-            aws.s3.BucketLogging(
-                f"{logical}-logging", bucket=bucket.id, target_bucket=log_bucket,
-                target_prefix=f"s3/{naming.physical(spec.name)}/", opts=opts)
+        physical = naming.physical(spec.name)
+        bucket = aws.s3.Bucket(logical, bucket=physical, force_destroy=False, opts=self.child())
+        protect_bucket(self, logical, bucket, BucketProtection(
+            kms_key_arn=self.key.arn, versioning=spec.versioning,
+            lifecycle=lifecycle_rules(spec), log_bucket=log_bucket,
+            log_prefix=f"s3/{physical}/"))
         return bucket
+
+    def _home(self, name: str, args: StorageArgs) -> None:
+        naming = args.naming
+        fs = aws.efs.FileSystem(
+            f"{name}-home",
+            creation_token=naming.physical("home"),
+            encrypted=True,
+            kms_key_id=self.key.arn,
+            performance_mode="generalPurpose",
+            throughput_mode="elastic",
+            lifecycle_policies=[
+                aws.efs.FileSystemLifecyclePolicyArgs(transition_to_ia="AFTER_30_DAYS"),
+                aws.efs.FileSystemLifecyclePolicyArgs(
+                    transition_to_primary_storage_class="AFTER_1_ACCESS"),
+            ],
+            tags={"Name": naming.physical("home")},
+            opts=self.child())
+        self.file_system = fs
+        aws.efs.BackupPolicy(
+            f"{name}-home-backup", file_system_id=fs.id,
+            backup_policy=aws.efs.BackupPolicyBackupPolicyArgs(status="ENABLED"),
+            opts=self.child())
+        aws.efs.FileSystemPolicy(f"{name}-home-policy", file_system_id=fs.id,
+                                 policy=fs.arn.apply(efs_policy), opts=self.child())
+        for member in args.members:
+            self.access_points[member.name] = aws.efs.AccessPoint(
+                f"{name}-home-{member.name}",
+                file_system_id=fs.id,
+                posix_user=aws.efs.AccessPointPosixUserArgs(uid=member.uid, gid=member.uid),
+                root_directory=aws.efs.AccessPointRootDirectoryArgs(
+                    path=f"/home/{member.name}",
+                    creation_info=aws.efs.AccessPointRootDirectoryCreationInfoArgs(
+                        owner_uid=member.uid, owner_gid=member.uid,
+                        permissions=HOME_PERMISSIONS)),
+                tags={"Name": f"{naming.physical('home')}-{member.name}"},
+                opts=self.child())
+        if args.vpc_id is None or args.hosts_security_group_id is None:
+            return  # no network given (unit use): the file system exists but is not mounted
+        self.nfs_security_group = aws.ec2.SecurityGroup(
+            f"{name}-home-nfs", name=naming.physical("home-nfs"),
+            description=f"NFS to the shared home of {naming.prefix}, from the team's hosts only",
+            vpc_id=args.vpc_id, tags={"Name": naming.physical("home-nfs")}, opts=self.child())
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-home-nfs-from-hosts", security_group_id=self.nfs_security_group.id,
+            referenced_security_group_id=args.hosts_security_group_id,
+            ip_protocol="tcp", from_port=NFS_PORT, to_port=NFS_PORT,
+            description="NFS from the team's hosts", opts=self.child())
+        if args.private_subnet_ids is None:
+            return
+        subnets = pulumi.Output.from_input(args.private_subnet_ids)
+        for zone in range(args.zones):
+            aws.efs.MountTarget(
+                f"{name}-home-mount-{zone}", file_system_id=fs.id,
+                subnet_id=subnets.apply(pick(zone, "private subnets")),
+                security_groups=[self.nfs_security_group.id], opts=self.child())

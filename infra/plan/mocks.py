@@ -167,7 +167,7 @@ class PlanMocks(pulumi.runtime.Mocks):
             raise NotImplementedError(
                 f"the offline plan has no mock for invoke {args.token!r}; add one in "
                 "infra/plan/mocks.py (DEFAULT_INVOKES)")
-        return handler(dict(args.args), self), None
+        return handler(dict(args.args), self), []
 
 
 def _availability_zones(args: dict[str, Any], mocks: PlanMocks) -> dict[str, Any]:
