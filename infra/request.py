@@ -86,6 +86,10 @@ Profile = Annotated[str, Field(description="Workload profile name (see `teamstac
 # ---------------------------------------------------------------------------------------------
 
 
+MAX_BUDGET_THRESHOLDS = 5
+MAX_ALERT_RECIPIENTS = 10
+
+
 class Budget(Model):
     monthly_usd: float = Field(gt=0, le=10_000_000, description="Monthly budget in US dollars.")
     alert_at_percent: list[Annotated[int, Field(ge=1, le=500)]] = Field(
@@ -94,6 +98,24 @@ class Budget(Model):
     notify: list[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]] = Field(
         default_factory=list,
         description="E-mail addresses for budget alerts; defaults to the members' addresses.")
+
+    @field_validator("alert_at_percent")
+    @classmethod
+    def _thresholds_fit(cls, value: list[int]) -> list[int]:
+        if len(set(value)) != len(value):
+            raise ValueError("a threshold is listed more than once")
+        if len(value) > MAX_BUDGET_THRESHOLDS:
+            raise ValueError(f"at most {MAX_BUDGET_THRESHOLDS} thresholds: each gets an actual "
+                             "and a forecast alert, and AWS Budgets allows 10 alerts per budget")
+        return value
+
+    @field_validator("notify")
+    @classmethod
+    def _recipients_fit(cls, value: list[str]) -> list[str]:
+        if len(value) > MAX_ALERT_RECIPIENTS:
+            raise ValueError(f"at most {MAX_ALERT_RECIPIENTS} addresses (the AWS Budgets limit "
+                             "per alert); use a mailing list")
+        return value
 
 
 class Member(Model):
@@ -321,6 +343,15 @@ class TeamRequest(Model):
                                      "always equal gpu.max_gpus).")
 
     @model_validator(mode="after")
+    def _alerts_have_recipients(self) -> TeamRequest:
+        if not self.budget.notify and len(self.members) > MAX_ALERT_RECIPIENTS:
+            raise ValueError(f"budget alerts go to the members' addresses, but AWS Budgets allows "
+                             f"{MAX_ALERT_RECIPIENTS} per alert and the team has "
+                             f"{len(self.members)} members: list up to {MAX_ALERT_RECIPIENTS} "
+                             "addresses in budget.notify")
+        return self
+
+    @model_validator(mode="after")
     def _sections_agree(self) -> TeamRequest:
         if self.spark is not None:
             buckets = [b.name for b in self.storage.buckets] if self.storage else []
@@ -379,6 +410,16 @@ class Identity(Model):
     oidc_issuer_url: str | None = Field(default=None, pattern=r"^https://",
                                         description="OIDC issuer URL (https).")
     oidc_client_id: str | None = Field(default=None, description="OIDC audience / client id.")
+
+    @model_validator(mode="after")
+    def _provider_is_named(self) -> Identity:
+        if self.provider == "saml" and not self.saml_provider_name:
+            raise ValueError("provider saml needs saml_provider_name: the team roles trust "
+                             "exactly that provider, never any SAML provider of the account")
+        if self.provider == "oidc" and not (self.oidc_issuer_url and self.oidc_client_id):
+            raise ValueError("provider oidc needs oidc_issuer_url and oidc_client_id: the team "
+                             "roles trust only tokens of that issuer for that audience")
+        return self
 
 
 class ClusterAddons(Model):
