@@ -1,0 +1,238 @@
+"""Job traces: loading and checking CSV files, and the one documented expansion of count files.
+
+A trace is what the simulator replays: for each job its submit time, run time and GPUs. The
+CSV columns are those of the shared public traces (``submit_time_s``, ``duration_s``,
+``num_gpus``; any others are ignored). Jobs that ask for no GPU (CPU pods in the Alibaba
+trace) do not use a GPU pool, and rows with an empty ``duration_s`` are jobs that never ran
+(pods still pending in a snapshot): both are skipped and counted so the caller can say so.
+
+Every problem with a file is reported as ``FILE:LINE: column NAME: message`` (line 1 is the
+header), so a user can open the file at the right place; nothing here raises a traceback for
+bad input.
+
+Throughput files (the Helios "Venus" extract) hold per-10-minute *counts*, not jobs. They are
+rejected by ``load_trace`` with a message that names ``--expand-counts``; ``expand_counts``
+then rebuilds jobs from the counts under a stated assumption (see its docstring).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from infra.errors import UserError
+
+REQUIRED_COLUMNS: tuple[str, ...] = ("submit_time_s", "duration_s", "num_gpus")
+COUNT_COLUMNS: tuple[str, ...] = ("time", "start_gpu_job", "end_gpu_job", "start_gpu_num")
+MAX_REPORTED_PROBLEMS = 10
+
+
+@dataclass
+class Trace:
+    """Jobs sorted by submit time; parallel lists keep 100k-job replays cheap."""
+
+    name: str
+    submit: list[float]
+    duration: list[float]
+    gpus: list[float]
+    skipped_no_gpu: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.submit)
+
+    @classmethod
+    def from_jobs(cls, name: str, jobs: list[tuple[float, float, float]],
+                  notes: list[str] | None = None) -> Trace:
+        """Build from ``(submit, duration, gpus)`` tuples (any order); for tests and generators."""
+        ordered = sorted(jobs, key=lambda job: job[0])
+        return cls(name=name, submit=[float(j[0]) for j in ordered],
+                   duration=[float(j[1]) for j in ordered], gpus=[float(j[2]) for j in ordered],
+                   notes=list(notes or []))
+
+    @property
+    def gpu_seconds(self) -> float:
+        return math.fsum(d * g for d, g in zip(self.duration, self.gpus, strict=True))
+
+    @property
+    def span_s(self) -> float:
+        """From the first submit to the last moment any job could end if it never waited."""
+        if not self.submit:
+            return 0.0
+        return max(s + d for s, d in zip(self.submit, self.duration, strict=True)) - self.submit[0]
+
+
+def _open_rows(path: Path) -> tuple[csv.reader, list[str], object]:
+    try:
+        handle = path.open(newline="", encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read: {exc.strerror}") from None
+    reader = csv.reader(handle)
+    try:
+        header = [name.strip() for name in next(reader)]
+    except StopIteration:
+        handle.close()
+        raise UserError(f"{path}: the file is empty (expected a header with "
+                        f"{', '.join(REQUIRED_COLUMNS)})") from None
+    except (csv.Error, UnicodeDecodeError) as exc:
+        handle.close()
+        raise UserError(f"{path}:1: not a CSV file: {exc}") from None
+    return reader, header, handle
+
+
+def _number(text: str, where: str, column: str, problems: list[str], *,
+            positive: bool = False) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        problems.append(f"{where}: column {column}: {text!r} is not a number")
+        return None
+    if not math.isfinite(value):
+        problems.append(f"{where}: column {column}: {text!r} is not a finite number")
+        return None
+    if value < 0 or (positive and value == 0):
+        need = "greater than 0" if positive else "0 or more"
+        problems.append(f"{where}: column {column}: {text} must be {need}")
+        return None
+    return value
+
+
+def load_trace(path: str | Path) -> Trace:
+    """Read a per-job trace; raises ``UserError`` naming the line and column of each problem."""
+    path = Path(path)
+    reader, header, handle = _open_rows(path)
+    with handle:
+        missing = [c for c in REQUIRED_COLUMNS if c not in header]
+        if missing:
+            if all(c in header for c in COUNT_COLUMNS):
+                raise UserError(
+                    f"{path}:1: this is a throughput file of 10-minute counts, not one row per "
+                    f"job (no column {', '.join(missing)}); pass --expand-counts to rebuild jobs "
+                    "from the counts (see docs/profiles.md for the assumption)")
+            raise UserError(f"{path}:1: missing column(s) {', '.join(missing)} "
+                            f"(found: {', '.join(header) or 'none'})")
+        index = {c: header.index(c) for c in REQUIRED_COLUMNS}
+        width = len(header)
+        jobs: list[tuple[float, float, float]] = []
+        problems: list[str] = []
+        skipped = never_ran = 0
+        try:
+            for row in reader:
+                if not row or (len(row) == 1 and not row[0].strip()):
+                    continue
+                where = f"{path}:{reader.line_num}"
+                if len(row) < width:
+                    problems.append(f"{where}: expected {width} columns, found {len(row)}")
+                else:
+                    submit = _number(row[index["submit_time_s"]], where, "submit_time_s",
+                                     problems)
+                    if not row[index["duration_s"]].strip():
+                        never_ran += 1  # e.g. a pod still Pending when the snapshot was taken
+                        continue
+                    duration = _number(row[index["duration_s"]], where, "duration_s", problems)
+                    gpus = _number(row[index["num_gpus"]], where, "num_gpus", problems)
+                    if submit is not None and duration is not None and gpus is not None:
+                        if gpus == 0:
+                            skipped += 1
+                        else:
+                            jobs.append((submit, duration, gpus))
+                if len(problems) >= MAX_REPORTED_PROBLEMS:
+                    problems.append(f"{path}: stopped after {MAX_REPORTED_PROBLEMS} problems")
+                    break
+        except (csv.Error, UnicodeDecodeError) as exc:
+            problems.append(f"{path}:{reader.line_num}: unreadable row: {exc}")
+    if problems:
+        raise UserError(problems[0], lines=problems)
+    if not jobs:
+        why = (f"all {skipped} rows ask for 0 GPUs" if skipped
+               else "the file has a header but no rows")
+        raise UserError(f"{path}: no GPU jobs to replay ({why})")
+    notes = [f"skipped {skipped} rows with num_gpus = 0 (CPU-only)"] if skipped else []
+    if never_ran:
+        notes.append(f"skipped {never_ran} rows with an empty duration_s (jobs that never ran)")
+    trace = Trace.from_jobs(path.name, jobs, notes)
+    trace.skipped_no_gpu = skipped
+    return trace
+
+
+def expand_counts(path: str | Path) -> Trace:
+    """Rebuild jobs from a 10-minute throughput file (Helios ``cluster_throughput.csv``).
+
+    The file gives, per 10-minute bin, how many GPU jobs started (``start_gpu_job``) and ended
+    (``end_gpu_job``) and how many GPUs the started jobs asked for (``start_gpu_num``). It does
+    not say which end belongs to which start, so this pairs them first-in, first-out: the k-th
+    job to end is the k-th job to start. That keeps the number of running GPU jobs in every bin
+    exactly as the trace has it (which is what an autoscaler reacts to) but not the spread of
+    run times, which FIFO pairing narrows. Within a bin, starts and ends are spread evenly (a
+    job that starts and ends in one bin runs at least 1 s); each started job gets an equal
+    share of the bin's GPUs (at least 1); ends with no earlier start
+    (jobs already running when the trace begins) are dropped; jobs still running at the end
+    finish at the end of the last bin. A job is submitted when it started in the source cluster,
+    so the source's own queueing is not replayed.
+    """
+    path = Path(path)
+    reader, header, handle = _open_rows(path)
+    with handle:
+        missing = [c for c in COUNT_COLUMNS if c not in header]
+        if missing:
+            raise UserError(f"{path}:1: not a throughput file: missing column(s) "
+                            f"{', '.join(missing)}")
+        index = {c: header.index(c) for c in COUNT_COLUMNS}
+        bins: list[tuple[float, int, int, int]] = []
+        origin: datetime | None = None
+        previous = -math.inf
+        for row in reader:
+            if not row:
+                continue
+            where = f"{path}:{reader.line_num}"
+            try:
+                stamp = datetime.fromisoformat(row[index["time"]].strip())
+            except (ValueError, IndexError):
+                raise UserError(f"{where}: column time: not a date and time "
+                                "(expected e.g. 2020-04-01 00:10:00)") from None
+            origin = origin or stamp
+            seconds = (stamp - origin).total_seconds()
+            if seconds <= previous:
+                raise UserError(f"{where}: column time: rows must be in increasing time order")
+            previous = seconds
+            counts = []
+            for column in ("start_gpu_job", "end_gpu_job", "start_gpu_num"):
+                text = row[index[column]].strip()
+                if not text.isdigit():
+                    raise UserError(f"{where}: column {column}: {text!r} is not a whole number "
+                                    "0 or more")
+                counts.append(int(text))
+            bins.append((seconds, counts[0], counts[1], counts[2]))
+    if not bins:
+        raise UserError(f"{path}: no rows after the header")
+    width = bins[1][0] - bins[0][0] if len(bins) > 1 else 600.0
+    running: deque[tuple[float, float]] = deque()
+    jobs: list[tuple[float, float, float]] = []
+    dropped = 0
+    for start, started, ended, gpus in bins:
+        if started:
+            share, extra = divmod(gpus, started)
+            for i in range(started):
+                need = max(1, share + (1 if i < extra else 0))
+                running.append((start + (i + 0.5) * width / started, float(need)))
+        for i in range(ended):
+            end = start + (i + 0.5) * width / ended
+            if running:
+                submit, need = running.popleft()
+                jobs.append((submit, max(end - submit, 1.0), need))
+            else:
+                dropped += 1
+    end_of_trace = bins[-1][0] + width
+    for submit, need in running:
+        jobs.append((submit, max(end_of_trace - submit, 1.0), need))
+    if not jobs:
+        raise UserError(f"{path}: no GPU jobs started in the file")
+    notes = [f"rebuilt {len(jobs)} jobs from 10-minute counts (FIFO pairing of starts and "
+             f"ends; {dropped} ends of jobs running before the trace dropped)"]
+    return Trace.from_jobs(path.name, jobs, notes)
