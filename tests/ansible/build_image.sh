@@ -68,8 +68,6 @@ apt_uri() {
 }
 
 write_containers_conf
-# Download caches that Molecule bind-mounts into every container (tests/ansible/molecule/base.yml).
-mkdir -p "$CACHE_DIR/apt-archives/partial" "$CACHE_DIR/pip"
 
 if [[ "$FORCE" -eq 0 ]] && podman image exists "$IMAGE"; then
   have="$(podman image inspect --format '{{ index .Labels "org.teamstack.recipe" }}' "$IMAGE" 2>/dev/null || true)"

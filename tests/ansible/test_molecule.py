@@ -31,6 +31,8 @@ REQUIRED_ROLES = {
 }
 
 SCENARIO_TIMEOUT_S = 1500
+# Full Molecule output of each scenario, kept after the run (build/ is ignored by git).
+LOG_DIR = REPO / "build" / "ansible-logs"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -75,7 +77,8 @@ def test_molecule_scenario(role, molecule_image, tmp_path: Path):
     )
     # Molecule writes its own ansible.cfg; ours must not override it.
     env.pop("ANSIBLE_CONFIG", None)
-    log = tmp_path / "molecule.log"
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    log = LOG_DIR / f"molecule-{role}.log"
     start = time.monotonic()
     with log.open("w") as out:
         try:
