@@ -11,9 +11,9 @@ import argparse
 import json
 from typing import Any
 
-from rich.console import Console
 from rich.table import Table
 
+from infra.commands._render import wide_console
 from infra.errors import UserError
 from infra.profiles import CATALOG, LAYERS, PROFILE_NAMES, resolve
 
@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
             out.append(data)
         print(json.dumps(out if args.name is None else out[0], indent=2))
         return 0
-    console = Console()
+    console = wide_console()
     if args.name is None:
         table = Table(title="Workload profiles", show_lines=False)
         table.add_column("profile", style="bold")

@@ -137,3 +137,27 @@ def policy_names() -> tuple[str, ...]:
 def with_limits(policy: SimPolicy, **changes: object) -> SimPolicy:
     """A copy with some fields changed (tests and what-if runs)."""
     return replace(policy, **changes)
+
+
+def peak_nodes(submit: list[float], duration: list[float], gpus: list[float],
+               node_gpus: int) -> int:
+    """Nodes needed at the trace's busiest instant if every job ran on arrival.
+
+    Jobs of a node or more count whole nodes; smaller jobs count their GPUs, rounded up to
+    nodes at the end (so packing losses are not included: the static pool can still queue
+    a little when fragments do not line up).
+    """
+    events: list[tuple[float, int, int, float]] = []
+    for s, d, g in zip(submit, duration, gpus, strict=True):
+        if g >= node_gpus:
+            whole = -(-round(g * 1000) // (node_gpus * 1000))
+            events += [(s, 1, whole, 0.0), (s + d, 0, -whole, 0.0)]
+        else:
+            events += [(s, 1, 0, g), (s + d, 0, 0, -g)]
+    events.sort()  # ends (0) before starts (1) at the same instant
+    whole_nodes, fraction, peak = 0, 0.0, 0
+    for _, _, dn, dg in events:
+        whole_nodes += dn
+        fraction += dg
+        peak = max(peak, whole_nodes + max(0, -(-round(fraction * 1000) // (node_gpus * 1000))))
+    return peak
