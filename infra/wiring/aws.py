@@ -112,6 +112,8 @@ def team_storage(ctx: Any) -> None:
     pulumi.export("key_arn", ctx.storage.key.arn)
     if ctx.storage.file_system is not None:
         pulumi.export("file_system_id", ctx.storage.file_system.id)
+    if ctx.storage.nfs_security_group is not None:
+        pulumi.export("nfs_security_group_id", ctx.storage.nfs_security_group.id)
         pulumi.export("access_point_ids",
                       {name: ap.id for name, ap in ctx.storage.access_points.items()})
 

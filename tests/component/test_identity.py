@@ -39,7 +39,7 @@ def test_workload_role_trusts_pod_identity_and_ec2_only(
     assert pods["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
     assert graph.outputs["workload_role_arn"] == (
         "arn:aws:iam::123456789012:role/teamstack/vision-prod-workload")
-    [profile] = by_name(graph, "aws:iam/instanceProfile:InstanceProfile").values()
+    profile = by_name(graph, "aws:iam/instanceProfile:InstanceProfile")["identity-workload"]
     assert profile["role"] == "vision-prod-workload"
 
 
@@ -61,9 +61,10 @@ def test_people_role_trusts_the_platform_saml_provider(
 def test_every_team_role_carries_the_team_boundary(example_plans: dict[str, ResourceGraph],
                                                    stack: str) -> None:
     graph = example_plans[stack]
-    [boundary] = graph.of_type("aws:iam/policy:Policy")
+    boundary = one(graph, "aws:iam/policy:Policy", "identity-boundary")
     arn = f"arn:aws:iam::123456789012:policy/teamstack/{stack}-boundary"
     assert boundary.inputs["name"] == f"{stack}-boundary"
+    assert graph.outputs["permissions_boundary_arn"] == arn
     roles = graph.of_type(ROLE)
     assert {r.name for r in roles} >= {"identity-people", "identity-workload"}
     assert all(r.inputs["permissionsBoundary"] == arn for r in roles)
@@ -77,7 +78,7 @@ def test_policies_name_only_the_team_own_resources(example_plans: dict[str, Reso
     key_arn = graph.outputs["key_arn"]
     assert graph.of_type("aws:efs/fileSystem:FileSystem"), "the stack has a shared home"
     docs = {**role_documents(graph),
-            "boundary": policy(graph.of_type("aws:iam/policy:Policy")[0].inputs)}
+            "boundary": policy(one(graph, "aws:iam/policy:Policy", "identity-boundary").inputs)}
     for name, doc in docs.items():
         for statement in statements(doc):
             for resource in as_list(statement.get("Resource", [])):
@@ -138,9 +139,14 @@ def test_the_boundary_admits_everything_the_roles_are_granted(
     """Otherwise the boundary would silently break a role (the effective permission is the
     intersection), e.g. the desktops' scheduler failing to start instances."""
     graph = example_plans[stack]
-    boundary = statements(policy(graph.of_type("aws:iam/policy:Policy")[0].inputs))
+    boundary_policy = one(graph, "aws:iam/policy:Policy", "identity-boundary")
+    boundary = statements(policy(boundary_policy.inputs))
     assert not any(a.startswith("iam:") for s in boundary for a in as_list(s["Action"]))
-    for name, doc in role_documents(graph).items():
+    bounded = {r.inputs["name"] for r in graph.of_type(ROLE)
+               if r.inputs.get("permissionsBoundary") == graph.outputs["permissions_boundary_arn"]}
+    docs = {n: policy(i) for n, i in by_name(graph, ROLE_POLICY).items() if i["role"] in bounded}
+    assert len(docs) >= 2
+    for name, doc in docs.items():
         for statement in statements(doc):
             assert _covered(statement, boundary), (name, statement.get("Sid"))
 

@@ -102,8 +102,8 @@ def test_private_hosts_reach_aws_apis_through_endpoints(platform: ResourceGraph)
     for resource, inputs in endpoints.values():
         assert inputs["vpcEndpointType"] == "Interface" and inputs["privateDnsEnabled"] is True
         assert {r.urn for r in depends_on(platform, resource, SUBNET)} == private_subnet_urns
-    [rule] = by_name(platform, "aws:vpc/securityGroupIngressRule:"
-                               "SecurityGroupIngressRule").values()
+    rule = by_name(platform, "aws:vpc/securityGroupIngressRule:"
+                             "SecurityGroupIngressRule")["network-endpoints-https"]
     assert (rule["cidrIpv4"], rule["fromPort"], rule["toPort"]) == ("10.40.0.0/16", 443, 443)
 
 
@@ -120,39 +120,40 @@ def test_flow_logs_capture_all_traffic_into_an_encrypted_log_group(
     [trust] = statements(policy(role.inputs, "assumeRolePolicy"))
     assert trust["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
     assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
-    [role_policy] = by_name(platform, "aws:iam/rolePolicy:RolePolicy").values()
-    [grant] = statements(policy(role_policy))
+    [grant] = statements(policy(by_name(platform, "aws:iam/rolePolicy:RolePolicy")[
+        "network-flow-logs"]))
     group_arn = f"arn:aws:logs:eu-west-1:123456789012:log-group:{group.inputs['name']}"
     assert grant["Resource"] == [group_arn, f"{group_arn}:*"]
 
 
 def test_access_log_bucket_is_private_tls_only_and_only_log_delivery_writes(
         platform: ResourceGraph) -> None:
-    [bucket] = platform.of_type("aws:s3/bucket:Bucket")
+    bucket = one(platform, "aws:s3/bucket:Bucket", "network-access-logs")
     name = bucket.inputs["bucket"]
     assert name == "platform-prod-access-logs" == platform.outputs["log_bucket"]
-    [block] = by_name(platform, "aws:s3/bucketPublicAccessBlock:"
-                                "BucketPublicAccessBlock").values()
+
+    def companion(type_token: str) -> dict:
+        [found] = [i for i in by_name(platform, type_token).values() if i["bucket"] == name]
+        return found
+
+    block = companion("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
     assert all(block[f] is True for f in ("blockPublicAcls", "blockPublicPolicy",
                                           "ignorePublicAcls", "restrictPublicBuckets"))
-    [sse] = by_name(platform, "aws:s3/bucketServerSideEncryptionConfiguration:"
-                              "BucketServerSideEncryptionConfiguration").values()
+    sse = companion("aws:s3/bucketServerSideEncryptionConfiguration:"
+                    "BucketServerSideEncryptionConfiguration")
     # S3 server access logging cannot deliver to SSE-KMS buckets: SSE-S3 here, on purpose.
     assert sse["rules"][0]["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "AES256"}
-    [bucket_policy] = by_name(platform, "aws:s3/bucketPolicy:BucketPolicy").values()
-    deny, allow = statements(policy(bucket_policy))
+    deny, allow = statements(policy(companion("aws:s3/bucketPolicy:BucketPolicy")))
     assert deny["Effect"] == "Deny" and deny["Condition"] == {
         "Bool": {"aws:SecureTransport": "false"}}
     assert allow["Principal"] == {"Service": "logging.s3.amazonaws.com"}
     assert allow["Action"] == "s3:PutObject"
     assert allow["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
     assert is_log_delivery_bucket(platform, bucket)
-    [lifecycle] = by_name(platform, "aws:s3/bucketLifecycleConfiguration:"
-                                    "BucketLifecycleConfiguration").values()
+    lifecycle = companion("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
     expire = next(r for r in lifecycle["rules"] if r["id"] == "expire")
     assert expire["expiration"] == {"days": 365}
-    [ownership] = by_name(platform, "aws:s3/bucketOwnershipControls:"
-                                    "BucketOwnershipControls").values()
+    ownership = companion("aws:s3/bucketOwnershipControls:BucketOwnershipControls")
     assert ownership["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
 
 

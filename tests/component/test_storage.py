@@ -82,21 +82,21 @@ def test_every_bucket_has_every_protection(example_plans: dict[str, ResourceGrap
 def test_team_key_rotates_and_is_named_for_the_team(
         example_plans: dict[str, ResourceGraph]) -> None:
     graph = example_plans["vision-prod"]
-    [key] = by_name(graph, "aws:kms/key:Key").values()
+    key = by_name(graph, "aws:kms/key:Key")["storage-key"]
     assert key["enableKeyRotation"] is True and key["deletionWindowInDays"] == 30
-    [alias] = by_name(graph, "aws:kms/alias:Alias").values()
+    alias = by_name(graph, "aws:kms/alias:Alias")["storage-key-alias"]
     assert alias["name"] == "alias/teamstack/vision-prod"
 
 
 def test_shared_home_is_encrypted_backed_up_and_tls_only(
         example_plans: dict[str, ResourceGraph]) -> None:
     graph = example_plans["vision-prod"]
-    [fs] = graph.of_type("aws:efs/fileSystem:FileSystem")
+    fs = one(graph, "aws:efs/fileSystem:FileSystem", "storage-home")
     assert fs.inputs["encrypted"] is True
     assert fs.inputs["kmsKeyId"] == graph.outputs["key_arn"]
-    [backup] = by_name(graph, "aws:efs/backupPolicy:BackupPolicy").values()
+    backup = by_name(graph, "aws:efs/backupPolicy:BackupPolicy")["storage-home-backup"]
     assert backup["backupPolicy"] == {"status": "ENABLED"}
-    [fs_policy] = by_name(graph, "aws:efs/fileSystemPolicy:FileSystemPolicy").values()
+    fs_policy = by_name(graph, "aws:efs/fileSystemPolicy:FileSystemPolicy")["storage-home-policy"]
     allow, deny = statements(policy(fs_policy))
     assert allow["Condition"] == {"Bool": {"elasticfilesystem:AccessedViaMountTarget": "true"}}
     assert "elasticfilesystem:ClientRootAccess" not in allow["Action"]
@@ -141,19 +141,26 @@ def test_explicit_uids_are_used(tmp_path: Path) -> None:
 
 
 def test_nfs_only_from_the_team_hosts(example_plans: dict[str, ResourceGraph]) -> None:
+    """The storage component admits the team's host group; whatever else admits NFS (the
+    cluster's nodes for notebook homes) must also be a security group, on 2049 only."""
     graph = example_plans["vision-prod"]
     nfs = one(graph, "aws:ec2/securityGroup:SecurityGroup", "storage-home-nfs")
     hosts = one(graph, "aws:ec2/securityGroup:SecurityGroup", "hosts-sg")
     rules = [r for r in graph.of_type("aws:vpc/securityGroupIngressRule:"
                                       "SecurityGroupIngressRule")
-             if nfs in depends_on(graph, r, "aws:ec2/securityGroup:SecurityGroup")]
-    [rule] = rules
-    assert depends_on(graph, rule, "aws:ec2/securityGroup:SecurityGroup") == sorted(
+             if r.inputs["securityGroupId"] == graph.outputs["nfs_security_group_id"]]
+    assert rules
+    for rule in rules:
+        assert (rule.inputs["ipProtocol"], rule.inputs["fromPort"], rule.inputs["toPort"]) == (
+            "tcp", 2049, 2049), rule.name
+        assert rule.inputs.get("referencedSecurityGroupId"), rule.name
+        assert "cidrIpv4" not in rule.inputs and "cidrIpv6" not in rule.inputs, rule.name
+    own = one(graph, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+              "storage-home-nfs-from-hosts")
+    assert own in rules
+    assert depends_on(graph, own, "aws:ec2/securityGroup:SecurityGroup") == sorted(
         [nfs, hosts], key=lambda r: r.urn)
-    assert (rule.inputs["ipProtocol"], rule.inputs["fromPort"], rule.inputs["toPort"]) == (
-        "tcp", 2049, 2049)
-    assert rule.inputs["referencedSecurityGroupId"] == graph.outputs["hosts_security_group_id"]
-    assert "cidrIpv4" not in rule.inputs and "cidrIpv6" not in rule.inputs
+    assert own.inputs["referencedSecurityGroupId"] == graph.outputs["hosts_security_group_id"]
     assert not nfs.inputs.get("ingress")
     for mount in graph.of_type("aws:efs/mountTarget:MountTarget"):
         assert depends_on(graph, mount, "aws:ec2/securityGroup:SecurityGroup") == [nfs]
