@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
@@ -91,6 +91,8 @@ class DesktopArgs:
     key_arn: pulumi.Input[str] | None = None
     permissions_boundary: pulumi.Input[str] | None = None
     ignore_changes: Sequence[str] = ()
+    home_file_system_id: pulumi.Input[str] | None = None
+    home_access_points: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
 
 
 class TeamDesktops(TeamstackComponent):
@@ -162,6 +164,14 @@ class TeamDesktops(TeamstackComponent):
         naming = args.naming
         physical = naming.physical(f"desktop-{member.name}")
         logical = f"{name}-{member.name}"
+        # Read by the desktop image at boot through instance metadata tags: who the desktop is
+        # for, and where that person's slice of the shared home is (EFS access point).
+        tags: dict[str, pulumi.Input[str]] = {
+            "Name": physical, "teamstack:member": member.name, "teamstack:uid": str(member.uid),
+            "teamstack:desktop-size": member.size}
+        if args.home_file_system_id is not None and member.name in args.home_access_points:
+            tags["teamstack:home-file-system"] = args.home_file_system_id
+            tags["teamstack:home-access-point"] = args.home_access_points[member.name]
         instance = aws.ec2.Instance(
             logical,
             ami=image_id,
@@ -177,9 +187,7 @@ class TeamDesktops(TeamstackComponent):
             root_block_device=aws.ec2.InstanceRootBlockDeviceArgs(
                 encrypted=True, kms_key_id=args.key_arn, volume_type="gp3",
                 volume_size=ROOT_VOLUME_GIB, delete_on_termination=True),
-            # Read by the desktop image at boot through instance metadata tags.
-            tags={"Name": physical, "teamstack:member": member.name,
-                  "teamstack:uid": str(member.uid), "teamstack:desktop-size": member.size},
+            tags=tags,
             opts=self.child(ignore_changes=sorted({"ami", *args.ignore_changes})))
         home = aws.ebs.Volume(
             f"{logical}-home", availability_zone=zone, size=size.home_volume_gib, type="gp3",

@@ -162,7 +162,11 @@ def team_desktops(ctx: Any) -> None:
         hosts_security_group_id=ctx.hosts_security_group.id,
         instance_profile=ctx.instance_profile.name,
         key_arn=ctx.storage.key.arn if ctx.storage else None,
-        permissions_boundary=ctx.permissions_boundary))
+        permissions_boundary=ctx.permissions_boundary,
+        home_file_system_id=ctx.storage.file_system.id
+        if ctx.storage and ctx.storage.file_system else None,
+        home_access_points={n: ap.id for n, ap in ctx.storage.access_points.items()}
+        if ctx.storage else {}))
     pulumi.export("desktop_instance_ids",
                   {name: d.id for name, d in result.instances.items()})
 

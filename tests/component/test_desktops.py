@@ -85,6 +85,9 @@ def test_one_desktop_per_member_who_asks_sized_from_the_catalog(
         assert inputs["associatePublicIpAddress"] is False
         assert inputs["iamInstanceProfile"] == f"{stack}-workload"
         assert inputs["tags"]["teamstack:member"] == name
+        assert inputs["tags"]["teamstack:home-file-system"] == graph.outputs["file_system_id"]
+        assert inputs["tags"]["teamstack:home-access-point"] == graph.outputs[
+            "access_point_ids"][name]
         assert inputs["metadataOptions"] == {"httpEndpoint": "enabled", "httpTokens": "required",
                                              "httpPutResponseHopLimit": 1,
                                              "instanceMetadataTags": "enabled"}
