@@ -13,8 +13,18 @@ from infra.stackfile import LoadedStack
 
 
 def attach(report: PlanReport, stacks: dict[str, LoadedStack]) -> None:
-    """Costs and guardrail results per stack (filled in as those consumers land)."""
-    del report, stacks
+    """Guardrail results and costs per stack."""
+    del stacks
+    attach_guardrails(report)
+
+
+def attach_guardrails(report: PlanReport) -> None:
+    """Every stack gets an entry, empty when it passes, so 'passed' is a checked statement."""
+    from infra.policy import check
+
+    for graph in report.graphs:
+        report.violations[graph.stack] = [
+            {"rule": v.rule, "urn": v.urn, "message": v.message} for v in check(graph)]
 
 
 def attach_cost_diff(report: PlanReport, base_doc: dict[str, Any]) -> None:
