@@ -51,6 +51,11 @@ class TeamContext:
         self.hosts_security_group: Any = None
         self.kubernetes_provider: Any = None
         self.namespace: str | None = None
+        # Set by the Kubernetes builders: the EKS cluster the team's namespace is on (the
+        # platform's, or its own with gpu.isolation dedicated) and a provider for the
+        # platform's cluster, where the shared JupyterHub is, whichever cluster that is.
+        self.kubernetes_cluster_name: Any = None
+        self.platform_kubernetes_provider: Any = None
 
     def platform_output(self, name: str) -> pulumi.Output:
         return self.platform.require_output(name)

@@ -8,7 +8,9 @@ here one by one; an invoke nobody taught the mocks fails loudly instead of retur
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -86,6 +88,14 @@ COMPUTED: dict[str, Callable[[dict[str, Any], str, str], dict[str, Any]]] = {
         "dnsName": f"{id_}.efs.amazonaws.com"},
     "aws:ec2/instance:Instance": lambda i, n, id_: {
         "privateIp": f"10.0.{int(id_[2:4], 16) % 250}.{int(id_[4:6], 16) % 250 + 2}"},
+    "aws:eks/cluster:Cluster": lambda i, n, _id: {
+        "endpoint": f"https://{short_hash('eks', n, length=32).upper()}.gr7.eks.amazonaws.com",
+        "certificateAuthority": {"data": base64.b64encode(
+            f"offline plan CA of {n}".encode()).decode()},
+        "status": "ACTIVE"},
+    "aws:ec2/launchTemplate:LaunchTemplate": lambda i, n, _id: {"latestVersion": 1},
+    "aws:sqs/queue:Queue": lambda i, n, _id: {
+        "url": f"https://sqs.amazonaws.com/{ACCOUNT_ID}/{n}"},
 }
 
 
@@ -202,7 +212,37 @@ def _partition(args: dict[str, Any], mocks: PlanMocks) -> dict[str, Any]:
             "reverseDnsPrefix": "com.amazonaws"}
 
 
+def _ssm_parameter(args: dict[str, Any], mocks: PlanMocks) -> dict[str, Any]:
+    """Public AWS parameters the program reads; today the EKS-optimised AMI ids."""
+    name = str(args.get("name"))
+    if not name.endswith("/image_id"):
+        raise NotImplementedError(f"the offline plan has no value for SSM parameter {name!r}")
+    value = "ami-" + short_hash(mocks.region, name)
+    return {"name": name, "value": value, "insecureValue": value, "type": "String",
+            "version": 1, "arn": f"arn:{PARTITION}:ssm:{mocks.region}::parameter{name}",
+            "id": name, "withDecryption": True}
+
+
+# Placeholder values of the secrets the program reads (keys as documented for each secret):
+# plans run without credentials, and a plan must never show or need a real secret.
+SECRET_PLACEHOLDER_KEYS = (
+    "github_app_id", "github_app_installation_id", "github_app_private_key",  # GitHub App
+    "client_id", "client_secret", "callback_url", "authorize_url", "token_url",  # OAuth
+    "userdata_url")
+
+
+def _secret_version(args: dict[str, Any], mocks: PlanMocks) -> dict[str, Any]:
+    name = str(args.get("secretId"))
+    document = {key: "offline-plan-placeholder" for key in SECRET_PLACEHOLDER_KEYS}
+    return {"secretId": name, "secretString": json.dumps(document, sort_keys=True),
+            "arn": f"arn:{PARTITION}:secretsmanager:{mocks.region}:{ACCOUNT_ID}:secret:{name}",
+            "id": name, "versionId": "offline-plan", "versionStage": "AWSCURRENT",
+            "versionStages": ["AWSCURRENT"], "createdDate": "2026-01-01T00:00:00Z"}
+
+
 DEFAULT_INVOKES: dict[str, InvokeHandler] = {
+    "aws:ssm/getParameter:getParameter": _ssm_parameter,
+    "aws:secretsmanager/getSecretVersion:getSecretVersion": _secret_version,
     "aws:index/getAvailabilityZones:getAvailabilityZones": _availability_zones,
     "aws:ec2/getAmi:getAmi": _ami,
     "aws:index/getCallerIdentity:getCallerIdentity": _caller_identity,

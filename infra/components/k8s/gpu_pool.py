@@ -1,0 +1,115 @@
+"""A team's GPU capacity: a Karpenter NodePool of its own, and warm capacity if the profile
+keeps some.
+
+The NodePool takes its instance types and GPU limit from the request and its capacity types,
+consolidation, disruption budgets and expiry from the profile (``karpenter_specs``). It is
+tainted for GPUs and for the team, so only the team's GPU pods land there.
+
+Warm capacity (the profile's ``warm_floor``) is a Deployment of placeholder pods, one GPU and
+one node each (pod anti-affinity), at the lowest priority: Karpenter keeps their nodes up, and
+any real pod of the team preempts a placeholder and takes its GPU at once. Scheduled windows
+set the Deployment's replicas through ``ScheduledPatch``; replicas are therefore owned by the
+schedule and ignored by deploys (the profile's runtime-owned marker).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from infra.components.base import TeamstackComponent
+from infra.components.k8s import karpenter_specs, names
+from infra.components.k8s.cronwindow import window_end
+from infra.components.k8s.scheduled import Patch, ScheduledPatch, ScheduledPatchArgs
+from infra.profiles.model import KarpenterPolicy, PolicyBundle
+
+PAUSE_IMAGE = "registry.k8s.io/pause:3.10"
+DEPLOYMENT_TYPE = "kubernetes:apps/v1:Deployment"
+
+
+@dataclass(frozen=True)
+class GpuPoolArgs:
+    team: str
+    namespace: str
+    bundle: PolicyBundle
+    node_class: pulumi.Input[str]
+    provider: k8s.Provider
+    depends_on: list[pulumi.Resource]
+
+
+def warm_replicas(policy: KarpenterPolicy) -> int:
+    """Placeholders outside any window: the always-on floor, if the profile has one."""
+    return max((w.nodes for w in policy.warm_floor if w.schedule is None), default=0)
+
+
+class GpuPool(TeamstackComponent):
+    TYPE = "teamstack:k8s:GpuPool"
+    COMPONENT = "gpu"
+
+    def __init__(self, name: str, args: GpuPoolArgs,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(name, opts)
+        team, policy = args.team, args.bundle.karpenter
+        self.pool_name = names.gpu_node_pool(team)
+        spec = pulumi.Output.from_input(args.node_class).apply(
+            lambda node_class: karpenter_specs.gpu_node_pool_spec(team, policy, node_class))
+        self.node_pool = k8s.apiextensions.CustomResource(
+            f"{name}-node-pool", api_version=karpenter_specs.NODE_POOL_API, kind="NodePool",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=self.pool_name),
+            spec=spec, opts=self.child(provider=args.provider))
+        if policy.warm_floor:
+            self._warm(name, args, policy)
+        self.register_outputs({"node_pool": self.pool_name})
+
+    def _warm(self, name: str, args: GpuPoolArgs, policy: KarpenterPolicy) -> None:
+        team, ns = args.team, args.namespace
+        deployment_name = f"{self.pool_name}-warm"
+        labels = {"app.kubernetes.io/name": deployment_name, names.LABEL_TEAM: team}
+        gpu = {names.GPU_RESOURCE: "1"}
+        pod = k8s.core.v1.PodSpecArgs(
+            priority_class_name=names.PLACEHOLDER_PRIORITY_CLASS,
+            termination_grace_period_seconds=0,
+            automount_service_account_token=False,
+            node_selector=karpenter_specs.gpu_pod_node_selector(team),
+            tolerations=karpenter_specs.gpu_pod_tolerations(team),
+            affinity=k8s.core.v1.AffinityArgs(pod_anti_affinity=k8s.core.v1.PodAntiAffinityArgs(
+                required_during_scheduling_ignored_during_execution=[
+                    k8s.core.v1.PodAffinityTermArgs(
+                        label_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=labels),
+                        topology_key="kubernetes.io/hostname")])),
+            containers=[k8s.core.v1.ContainerArgs(
+                name="placeholder", image=PAUSE_IMAGE,
+                resources=k8s.core.v1.ResourceRequirementsArgs(
+                    requests={"cpu": "10m", "memory": "16Mi", **gpu},
+                    limits={"memory": "16Mi", **gpu}),
+                security_context=k8s.core.v1.SecurityContextArgs(
+                    run_as_non_root=True, run_as_user=65535, allow_privilege_escalation=False,
+                    read_only_root_filesystem=True,
+                    capabilities=k8s.core.v1.CapabilitiesArgs(drop=["ALL"]),
+                    seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault")))])
+        deployment = k8s.apps.v1.Deployment(
+            f"{name}-warm", metadata=k8s.meta.v1.ObjectMetaArgs(name=deployment_name,
+                                                                namespace=ns),
+            spec=k8s.apps.v1.DeploymentSpecArgs(
+                replicas=warm_replicas(policy),
+                selector=k8s.meta.v1.LabelSelectorArgs(match_labels=labels),
+                template=k8s.core.v1.PodTemplateSpecArgs(
+                    metadata=k8s.meta.v1.ObjectMetaArgs(labels=labels), spec=pod)),
+            opts=self.child(provider=args.provider, depends_on=[self.node_pool,
+                                                                *args.depends_on],
+                            ignore_changes=args.bundle.ignore_changes(DEPLOYMENT_TYPE)))
+        patches = []
+        for i, window in enumerate(w for w in policy.warm_floor if w.schedule is not None):
+            patches += [
+                Patch(f"warm-{i}-start", window.schedule,
+                      {"spec": {"replicas": window.nodes}}),
+                Patch(f"warm-{i}-end", window_end(window.schedule, window.duration or "0s"),
+                      {"spec": {"replicas": warm_replicas(policy)}}),
+            ]
+        if patches:
+            ScheduledPatch(f"{name}-warm-schedule", ScheduledPatchArgs(
+                namespace=ns, api_group="apps", resource="deployments", target=deployment_name,
+                patches=patches, timezone=policy.timezone, provider=args.provider,
+                depends_on=[deployment]), opts=self.child())

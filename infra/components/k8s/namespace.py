@@ -1,0 +1,121 @@
+"""A team's namespace on a cluster, with what keeps it the team's own.
+
+- ResourceQuota (``quota.py``): GPUs equal to ``gpu.max_gpus``, CPU and memory sized from the
+  request, no LoadBalancer or NodePort services; a LimitRange gives unstated containers
+  defaults so they count against it.
+- RBAC: the team's group (``teamstack-<team>``, carried by the people role's EKS access entry)
+  gets the built-in ``edit`` ClusterRole through a RoleBinding in this namespace only. ``edit``
+  cannot change the quota, the RoleBinding or the namespace itself.
+- NetworkPolicies: ingress is denied by default and admitted only from pods of the same
+  namespace, so no other team's pod (nor any platform pod) reaches the team's pods. Egress is
+  left open: jobs read data and pull images. (``edit`` lets the team add policies in its own
+  namespace, which can only open its own namespace, never another team's.)
+- Pod Security admission ``baseline`` enforced, ``restricted`` warned and audited.
+- The ``<team>-workload`` service account, bound by Pod Identity to the team's workload role.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from infra.components.base import TeamstackComponent
+from infra.components.k8s import names, quota
+
+
+@dataclass(frozen=True)
+class NamespaceArgs:
+    team: str
+    cluster_name: pulumi.Input[str]
+    provider: k8s.Provider
+    quota: quota.QuotaSize
+    workload_role: Any = None  # aws.iam.Role with a Pod Identity trust, or None
+    people_role: Any = None  # aws.iam.Role people assume, or None
+
+
+def network_policies(namespace: str) -> list[dict[str, Any]]:
+    """The namespace's policies as (name, spec): deny all ingress, then admit the namespace."""
+    return [
+        {"name": "default-deny-ingress",
+         "spec": {"podSelector": {}, "policyTypes": ["Ingress"]}},
+        {"name": "allow-same-namespace",
+         "spec": {"podSelector": {}, "policyTypes": ["Ingress"],
+                  "ingress": [{"from": [{"podSelector": {}}]}]}},
+    ]
+
+
+def pod_identity(owner: TeamstackComponent, logical: str, *, cluster_name: pulumi.Input[str],
+                 namespace: str, service_account: str, role: Any,
+                 depends_on: list[pulumi.Resource]) -> aws.eks.PodIdentityAssociation | None:
+    """Bind a service account to a role; nothing when the role does not exist (yet)."""
+    if role is None:
+        return None
+    return aws.eks.PodIdentityAssociation(
+        logical, cluster_name=cluster_name, namespace=namespace, service_account=service_account,
+        role_arn=role.arn, opts=owner.child(depends_on=depends_on))
+
+
+class TeamNamespace(TeamstackComponent):
+    TYPE = "teamstack:k8s:TeamNamespace"
+    COMPONENT = "namespace"
+
+    def __init__(self, name: str, args: NamespaceArgs,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(name, opts)
+        team = args.team
+        self.name = names.team_namespace(team)
+        ns = self.name
+        self.namespace = k8s.core.v1.Namespace(
+            f"{name}-namespace", metadata=k8s.meta.v1.ObjectMetaArgs(name=ns, labels={
+                names.LABEL_ROLE: "team", names.LABEL_TEAM: team,
+                "pod-security.kubernetes.io/enforce": "baseline",
+                "pod-security.kubernetes.io/warn": "restricted",
+                "pod-security.kubernetes.io/audit": "restricted"}),
+            opts=self.child(provider=args.provider))
+        kopts = self.child(provider=args.provider, depends_on=[self.namespace])
+
+        def meta(object_name: str) -> k8s.meta.v1.ObjectMetaArgs:
+            return k8s.meta.v1.ObjectMetaArgs(name=object_name, namespace=ns)
+
+        k8s.core.v1.ResourceQuota(
+            f"{name}-quota", metadata=meta("team-quota"),
+            spec=k8s.core.v1.ResourceQuotaSpecArgs(hard=quota.compute_hard(args.quota),
+                                                   scope_selector=quota.COMPUTE_SCOPE),
+            opts=kopts)
+        k8s.core.v1.ResourceQuota(
+            f"{name}-object-quota", metadata=meta("team-objects"),
+            spec=k8s.core.v1.ResourceQuotaSpecArgs(hard=quota.OBJECT_HARD), opts=kopts)
+        k8s.core.v1.LimitRange(
+            f"{name}-limits", metadata=meta("team-defaults"),
+            spec=k8s.core.v1.LimitRangeSpecArgs(limits=[k8s.core.v1.LimitRangeItemArgs(
+                type="Container", default_request=quota.LIMIT_DEFAULT_REQUEST,
+                default=quota.LIMIT_DEFAULT)]),
+            opts=kopts)
+        k8s.rbac.v1.RoleBinding(
+            f"{name}-editors", metadata=meta("team-editors"),
+            role_ref=k8s.rbac.v1.RoleRefArgs(api_group="rbac.authorization.k8s.io",
+                                             kind="ClusterRole", name="edit"),
+            subjects=[k8s.rbac.v1.SubjectArgs(kind="Group", name=names.team_group(team),
+                                              api_group="rbac.authorization.k8s.io")],
+            opts=kopts)
+        for policy in network_policies(ns):
+            k8s.networking.v1.NetworkPolicy(
+                f"{name}-{policy['name']}", metadata=meta(policy["name"]),
+                spec=policy["spec"], opts=kopts)
+        self.workload_service_account = names.workload_service_account(team)
+        sa = k8s.core.v1.ServiceAccount(
+            f"{name}-workload-sa", metadata=meta(self.workload_service_account),
+            automount_service_account_token=False, opts=kopts)
+        pod_identity(self, f"{name}-workload-identity", cluster_name=args.cluster_name,
+                     namespace=ns, service_account=self.workload_service_account,
+                     role=args.workload_role, depends_on=[sa])
+        if args.people_role is not None:
+            aws.eks.AccessEntry(
+                f"{name}-people-access", cluster_name=args.cluster_name,
+                principal_arn=args.people_role.arn, type="STANDARD",
+                kubernetes_groups=[names.team_group(team)], opts=self.child())
+        self.register_outputs({"namespace": ns})

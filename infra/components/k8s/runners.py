@@ -1,0 +1,139 @@
+"""A team's GitHub Actions runners: actions-runner-controller scale sets in its namespace.
+
+One ``gha-runner-scale-set`` release per kind of runner (CPU; GPU on the team's GPU pool when
+asked for), registered with the team's organisation. The GitHub App credentials come from
+Secrets Manager (``ci_runners.app_secret``) into a Kubernetes Secret; the stack file never holds
+them. Bounds: ``minRunners`` from the profile, ``maxRunners`` from the request (GPU runners
+also no more than the team's GPUs). Runner pods get no Kubernetes API token and run as the
+runner user without privilege escalation.
+
+The profile's warm floor (more idle runners in working hours) is applied by CronJobs that
+patch the AutoscalingRunnerSet's ``spec.minRunners`` (``ScheduledPatch``), since ARC has no
+schedules. That field is owned by the schedule: the release ignores changes to its
+``minRunners`` value so a deploy does not reset it. A deploy that changes another value still
+re-renders the runner set with the base minimum until the next window start; the end-of-window
+CronJob always restores the base.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from infra.components.base import Naming, TeamstackComponent
+from infra.components.k8s import karpenter_specs, names
+from infra.components.k8s.addons import helm_release
+from infra.components.k8s.cronwindow import window_end
+from infra.components.k8s.scheduled import Patch, ScheduledPatch, ScheduledPatchArgs
+from infra.components.k8s.secrets import synced_secret
+from infra.helm import arc
+from infra.helm.base import Resources, Toleration
+from infra.profiles.model import PolicyBundle
+
+APP_KEYS = ("github_app_id", "github_app_installation_id", "github_app_private_key")
+CREDENTIALS_SECRET = "github-app"
+RUNNER_SET_TYPE = "kubernetes:actions.github.com/v1alpha1:AutoscalingRunnerSet"
+# The runner set is rendered by the chart from these values: its spec.minRunners is the
+# release's values.minRunners.
+RUNTIME_PROPERTY_MAP = {"spec.minRunners": "values.minRunners"}
+
+
+@dataclass(frozen=True)
+class RunnersArgs:
+    team: str
+    naming: Naming
+    namespace: str
+    github_org: str
+    app_secret: str | None
+    max_runners: int
+    gpu_runners: int  # 0: no GPU runner set
+    bundle: PolicyBundle
+    chart_version: str
+    provider: k8s.Provider
+    depends_on: list[pulumi.Resource]
+
+
+def runner_set_name(team: str, kind: str) -> str:
+    return f"{team}-{kind}"
+
+
+def release_ignore_changes(bundle: PolicyBundle) -> list[str]:
+    """The release values owned at run time, from the profile's runtime-owned markers."""
+    return [RUNTIME_PROPERTY_MAP[p] for p in bundle.ignore_changes(RUNNER_SET_TYPE)
+            if p in RUNTIME_PROPERTY_MAP]
+
+
+def runner_values(*, team: str, org: str, kind: str, min_runners: int, max_runners: int,
+                  gpu: bool, pod_annotations: dict[str, str]) -> arc.RunnerSetValues:
+    if gpu:
+        resources = Resources(requests={"cpu": "2", "memory": "8Gi", names.GPU_RESOURCE: "1"},
+                              limits={"memory": "14Gi", names.GPU_RESOURCE: "1"})
+        placement = {"node_selector": karpenter_specs.gpu_pod_node_selector(team),
+                     "tolerations": [Toleration(**t)
+                                     for t in karpenter_specs.gpu_pod_tolerations(team)]}
+    else:
+        resources = Resources(requests={"cpu": "1", "memory": "2Gi"}, limits={"memory": "4Gi"})
+        placement = {}
+    return arc.RunnerSetValues(
+        github_config_url=f"https://github.com/{org}",
+        github_config_secret=CREDENTIALS_SECRET,
+        runner_scale_set_name=runner_set_name(team, kind),
+        min_runners=min_runners, max_runners=max_runners,
+        controller_service_account=arc.ControllerServiceAccount(
+            namespace=names.ARC_NAMESPACE, name=names.ARC_CONTROLLER_SERVICE_ACCOUNT),
+        template=arc.RunnerTemplate(
+            metadata=arc.PodMetadata(labels={names.LABEL_TEAM: team},
+                                     annotations=pod_annotations or None),
+            spec=arc.RunnerPodSpec(containers=[arc.RunnerContainer(resources=resources)],
+                                   **placement)))
+
+
+class CiRunners(TeamstackComponent):
+    TYPE = "teamstack:k8s:CiRunners"
+    COMPONENT = "ci-runners"
+
+    def __init__(self, name: str, args: RunnersArgs,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(name, opts)
+        team, policy = args.team, args.bundle.ci_runners
+        secret = synced_secret(
+            self, f"{name}-credentials",
+            secret_name=args.app_secret or f"teamstack/{args.naming.prefix}/github-app",
+            namespace=args.namespace, name=CREDENTIALS_SECRET, keys=APP_KEYS,
+            provider=args.provider)
+        deps = [secret, *args.depends_on]
+        cpu = runner_values(team=team, org=args.github_org, kind="cpu",
+                            min_runners=policy.min_runners, max_runners=args.max_runners,
+                            gpu=False, pod_annotations={})
+        self.releases = {"cpu": helm_release(
+            self, f"{name}-cpu", release=cpu.runner_scale_set_name, chart=arc.RUNNER_SET_CHART,
+            version=args.chart_version, namespace=args.namespace, values=cpu.dump(),
+            provider=args.provider, depends_on=deps,
+            ignore_changes=release_ignore_changes(args.bundle))}
+        if args.gpu_runners:
+            gpu = runner_values(
+                team=team, org=args.github_org, kind="gpu", min_runners=0,
+                max_runners=args.gpu_runners, gpu=True,
+                pod_annotations=karpenter_specs.training_pod_annotations(args.bundle.karpenter))
+            self.releases["gpu"] = helm_release(
+                self, f"{name}-gpu", release=gpu.runner_scale_set_name,
+                chart=arc.RUNNER_SET_CHART, version=args.chart_version,
+                namespace=args.namespace, values=gpu.dump(), provider=args.provider,
+                depends_on=deps)
+        patches = []
+        for i, window in enumerate(w for w in policy.warm_floor if w.schedule is not None):
+            patches += [
+                Patch(f"floor-{i}-start", window.schedule,
+                      {"spec": {"minRunners": min(window.min_runners, args.max_runners)}}),
+                Patch(f"floor-{i}-end", window_end(window.schedule, window.duration or "0s"),
+                      {"spec": {"minRunners": policy.min_runners}}),
+            ]
+        if patches:
+            ScheduledPatch(f"{name}-floor", ScheduledPatchArgs(
+                namespace=args.namespace, api_group="actions.github.com",
+                resource="autoscalingrunnersets", target=cpu.runner_scale_set_name,
+                patches=patches, timezone=policy.timezone, provider=args.provider,
+                depends_on=[self.releases["cpu"]]), opts=self.child())
+        self.register_outputs({})

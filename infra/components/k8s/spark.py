@@ -1,0 +1,146 @@
+"""Spark on the operator, for one team: what makes its namespace a Spark namespace.
+
+The platform's Spark operator watches every namespace; a team's namespace becomes usable by
+getting the driver's service account (bound by Pod Identity to the team's workload role, so
+drivers and executors read and write the team's buckets), the Role the driver needs to run its
+executors, the ``spark-defaults`` every application mounts, a SparkApplication template to
+start from, a history server over the event logs, and, for a scheduled profile, the
+ScheduledSparkApplication that runs the retraining job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from io import StringIO
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+from ruamel.yaml import YAML
+
+from infra.components.base import TeamstackComponent
+from infra.components.k8s import names, spark_specs
+from infra.components.k8s.namespace import pod_identity
+from infra.profiles.model import SparkPolicy
+
+HISTORY_SERVER = "spark-history"
+
+
+def to_yaml(document: dict[str, Any]) -> str:
+    out = StringIO()
+    writer = YAML(typ="safe", pure=True)
+    writer.default_flow_style = False
+    writer.dump(document, out)
+    return out.getvalue()
+
+
+@dataclass(frozen=True)
+class SparkArgs:
+    team: str
+    namespace: str
+    image: str
+    bucket: pulumi.Input[str]  # physical name of the event-log bucket
+    main_file: str | None  # None: default_job_file(bucket)
+    schedule: str | None
+    policy: SparkPolicy
+    cluster_name: pulumi.Input[str]
+    workload_role: Any
+    provider: k8s.Provider
+    depends_on: list[pulumi.Resource]
+
+
+class SparkOperatorTeam(TeamstackComponent):
+    TYPE = "teamstack:k8s:SparkOperatorTeam"
+    COMPONENT = "spark"
+
+    def __init__(self, name: str, args: SparkArgs,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(name, opts)
+        ns, team = args.namespace, args.team
+        kopts = self.child(provider=args.provider, depends_on=args.depends_on)
+        labels = {names.LABEL_TEAM: team}
+
+        def meta(object_name: str, **extra: Any) -> k8s.meta.v1.ObjectMetaArgs:
+            return k8s.meta.v1.ObjectMetaArgs(name=object_name, namespace=ns, **extra)
+
+        sa = k8s.core.v1.ServiceAccount(f"{name}-sa", metadata=meta(
+            spark_specs.SPARK_SERVICE_ACCOUNT), opts=kopts)
+        role = k8s.rbac.v1.Role(
+            f"{name}-driver-role", metadata=meta("spark-driver"),
+            rules=[k8s.rbac.v1.PolicyRuleArgs(
+                api_groups=[""], resources=["pods", "services", "configmaps",
+                                            "persistentvolumeclaims"],
+                verbs=["create", "get", "list", "watch", "update", "patch", "delete",
+                       "deletecollection"])],
+            opts=kopts)
+        k8s.rbac.v1.RoleBinding(
+            f"{name}-driver-binding", metadata=meta("spark-driver"),
+            role_ref=k8s.rbac.v1.RoleRefArgs(api_group="rbac.authorization.k8s.io",
+                                             kind="Role", name="spark-driver"),
+            subjects=[k8s.rbac.v1.SubjectArgs(kind="ServiceAccount", namespace=ns,
+                                              name=spark_specs.SPARK_SERVICE_ACCOUNT)],
+            opts=self.child(provider=args.provider, depends_on=[role, sa]))
+        pod_identity(self, f"{name}-identity", cluster_name=args.cluster_name, namespace=ns,
+                     service_account=spark_specs.SPARK_SERVICE_ACCOUNT, role=args.workload_role,
+                     depends_on=[sa])
+
+        bucket = pulumi.Output.from_input(args.bucket)
+        event_dir = bucket.apply(spark_specs.event_log_dir)
+        defaults = k8s.core.v1.ConfigMap(
+            f"{name}-defaults", metadata=meta(spark_specs.DEFAULTS_CONFIGMAP),
+            data=event_dir.apply(lambda d: {"spark-defaults.conf": spark_specs.spark_defaults_conf(
+                spark_specs.spark_defaults(args.policy, d))}),
+            opts=kopts)
+        spec = bucket.apply(lambda b: spark_specs.application_spec(
+            team=team, image=args.image,
+            main_file=args.main_file or spark_specs.default_job_file(b),
+            policy=args.policy, pod_labels=labels))
+        self.template = spec.apply(lambda s: spark_specs.application_template(
+            team=team, namespace=ns, spec=s))
+        k8s.core.v1.ConfigMap(
+            f"{name}-template", metadata=meta(spark_specs.TEMPLATE_CONFIGMAP),
+            data=self.template.apply(lambda t: {"sparkapplication.yaml": to_yaml(t)}),
+            opts=kopts)
+        if args.schedule is not None:
+            k8s.apiextensions.CustomResource(
+                f"{name}-scheduled", api_version=spark_specs.SPARK_APP_API,
+                kind="ScheduledSparkApplication", metadata=meta(f"{team}-retrain"),
+                spec=spec.apply(lambda s: spark_specs.scheduled_spec(args.schedule, s)),
+                opts=self.child(provider=args.provider, depends_on=[defaults, sa, role]))
+        self._history_server(name, args, event_dir, meta, kopts)
+        self.register_outputs({})
+
+    def _history_server(self, name: str, args: SparkArgs, event_dir: pulumi.Output[str],
+                        meta: Any, kopts: pulumi.ResourceOptions) -> None:
+        labels = {"app.kubernetes.io/name": HISTORY_SERVER, names.LABEL_TEAM: args.team}
+        container = k8s.core.v1.ContainerArgs(
+            name="history-server", image=args.image,
+            command=event_dir.apply(spark_specs.history_server_command),
+            ports=[k8s.core.v1.ContainerPortArgs(name="http",
+                                                 container_port=spark_specs.HISTORY_PORT)],
+            resources=k8s.core.v1.ResourceRequirementsArgs(
+                requests={"cpu": "250m", "memory": "1Gi"}, limits={"memory": "2Gi"}),
+            readiness_probe=k8s.core.v1.ProbeArgs(
+                http_get=k8s.core.v1.HTTPGetActionArgs(path="/", port="http"),
+                initial_delay_seconds=30, period_seconds=15),
+            security_context=k8s.core.v1.SecurityContextArgs(
+                run_as_non_root=True, run_as_user=185, allow_privilege_escalation=False,
+                capabilities=k8s.core.v1.CapabilitiesArgs(drop=["ALL"]),
+                seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault")))
+        k8s.apps.v1.Deployment(
+            f"{name}-history", metadata=meta(HISTORY_SERVER),
+            spec=k8s.apps.v1.DeploymentSpecArgs(
+                replicas=1, selector=k8s.meta.v1.LabelSelectorArgs(match_labels=labels),
+                template=k8s.core.v1.PodTemplateSpecArgs(
+                    metadata=k8s.meta.v1.ObjectMetaArgs(labels=labels),
+                    spec=k8s.core.v1.PodSpecArgs(
+                        service_account_name=spark_specs.SPARK_SERVICE_ACCOUNT,
+                        containers=[container]))),
+            opts=kopts)
+        k8s.core.v1.Service(
+            f"{name}-history", metadata=meta(HISTORY_SERVER),
+            spec=k8s.core.v1.ServiceSpecArgs(
+                type="ClusterIP", selector=labels,
+                ports=[k8s.core.v1.ServicePortArgs(name="http", port=spark_specs.HISTORY_PORT,
+                                                   target_port="http")]),
+            opts=kopts)
