@@ -137,7 +137,8 @@ def protect_bucket(owner: TeamstackComponent, logical: str, bucket: aws.s3.Bucke
         f"{logical}-ownership", bucket=bucket.id,
         rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
         opts=opts)
-    by_default = aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs  # noqa: E501
+    by_default = (aws.s3.
+                  BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs)
     if protection.kms_key_arn is not None:
         default = by_default(sse_algorithm="aws:kms", kms_master_key_id=protection.kms_key_arn)
     else:
