@@ -12,7 +12,9 @@ CI runner scale sets. Policies come from each section's profile (``profiles.reso
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
@@ -34,6 +36,17 @@ from infra.components.tagging import TAG_COMPONENT, stack_tags
 from infra.profiles import resolve
 from infra.request import PlatformRequest, TeamRequest
 from infra.wiring.aws import platform_request
+
+
+@dataclass(frozen=True)
+class _TeamCluster:
+    """What the team's later Kubernetes builders need from ``team_kubernetes``."""
+
+    namespace: k8s.core.v1.Namespace
+    dedicated: Karpenter | None  # Karpenter of the team's own cluster, if it has one
+
+
+_TEAM: weakref.WeakKeyDictionary[Any, _TeamCluster] = weakref.WeakKeyDictionary()
 
 
 def _node_tags(team: str, stack: str, cost_center: str) -> dict[str, str]:
@@ -115,17 +128,17 @@ def team_kubernetes(ctx: Any) -> None:
             opts=pulumi.ResourceOptions(depends_on=[karpenter]))
         ctx.kubernetes_provider = cluster.provider
         ctx.kubernetes_cluster_name = cluster.cluster.name
-        ctx._dedicated = (cluster, karpenter)
+        dedicated: Karpenter | None = karpenter
     else:
         ctx.kubernetes_provider = ctx.platform_kubernetes_provider
         ctx.kubernetes_cluster_name = ctx.platform_output("cluster_name")
-        ctx._dedicated = None
+        dedicated = None
     namespace = TeamNamespace("namespace", NamespaceArgs(
         team=req.team, cluster_name=ctx.kubernetes_cluster_name,
         provider=ctx.kubernetes_provider, quota=quota_size(req),
         workload_role=ctx.workload_role, people_role=ctx.people_role))
     ctx.namespace = namespace.name
-    ctx._namespace_resource = namespace.namespace
+    _TEAM[ctx] = _TeamCluster(namespace.namespace, dedicated)
     pulumi.export("namespace", namespace.name)
 
 
@@ -134,12 +147,13 @@ def team_gpu(ctx: Any) -> None:
     if req.gpu is None:
         return
     bundle = resolve(req.gpu.profile, req)
-    dedicated = getattr(ctx, "_dedicated", None)
+    state = _TEAM[ctx]
     pool = GpuPool("gpu", GpuPoolArgs(
         team=req.team, namespace=ctx.namespace, bundle=bundle,
-        node_class=names.GPU_NODE_CLASS if dedicated else ctx.platform_output("gpu_node_class"),
+        node_class=names.GPU_NODE_CLASS if state.dedicated
+        else ctx.platform_output("gpu_node_class"),
         provider=ctx.kubernetes_provider,
-        depends_on=[ctx._namespace_resource, *([dedicated[1]] if dedicated else [])]))
+        depends_on=[state.namespace, *([state.dedicated] if state.dedicated else [])]))
     pulumi.export("gpu_node_pool", pool.pool_name)
 
 
@@ -157,7 +171,7 @@ def team_spark(ctx: Any) -> None:
             main_file=spark.main_application_file, schedule=spark.schedule,
             policy=bundle.spark, cluster_name=ctx.kubernetes_cluster_name,
             workload_role=ctx.workload_role, provider=ctx.kubernetes_provider,
-            depends_on=[ctx._namespace_resource]))
+            depends_on=[_TEAM[ctx].namespace]))
         return
     EmrSpark("spark", EmrArgs(
         naming=ctx.naming, team=req.team, bucket=bucket,
@@ -214,7 +228,7 @@ def team_runners(ctx: Any) -> None:
         github_org=runners.github_org, app_secret=runners.app_secret,
         max_runners=runners.max_runners, gpu_runners=gpu_runners, bundle=bundle,
         chart_version=platform_request(ctx).charts.arc_runner_set,
-        provider=ctx.kubernetes_provider, depends_on=[ctx._namespace_resource]))
+        provider=ctx.kubernetes_provider, depends_on=[_TEAM[ctx].namespace]))
 
 
 TEAM_BUILDERS: list[Callable[[Any], None]] = [

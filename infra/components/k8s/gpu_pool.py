@@ -103,9 +103,9 @@ class GpuPool(TeamstackComponent):
         patches = []
         for i, window in enumerate(w for w in policy.warm_floor if w.schedule is not None):
             patches += [
-                Patch(f"warm-{i}-start", window.schedule,
+                Patch(f"start-{i}", window.schedule,
                       {"spec": {"replicas": window.nodes}}),
-                Patch(f"warm-{i}-end", window_end(window.schedule, window.duration or "0s"),
+                Patch(f"end-{i}", window_end(window.schedule, window.duration or "0s"),
                       {"spec": {"replicas": warm_replicas(policy)}}),
             ]
         if patches:

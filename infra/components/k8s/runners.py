@@ -65,6 +65,13 @@ def release_ignore_changes(bundle: PolicyBundle) -> list[str]:
             if p in RUNTIME_PROPERTY_MAP]
 
 
+def base_min_runners(bundle: PolicyBundle, max_runners: int) -> int:
+    """Idle runners outside any window: the profile's minimum, or an always-on floor."""
+    policy = bundle.ci_runners
+    always = [w.min_runners for w in policy.warm_floor if w.schedule is None]
+    return min(max([policy.min_runners, *always]), max_runners)
+
+
 def runner_values(*, team: str, org: str, kind: str, min_runners: int, max_runners: int,
                   gpu: bool, pod_annotations: dict[str, str]) -> arc.RunnerSetValues:
     if gpu:
@@ -98,6 +105,7 @@ class CiRunners(TeamstackComponent):
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(name, opts)
         team, policy = args.team, args.bundle.ci_runners
+        base = base_min_runners(args.bundle, args.max_runners)
         secret = synced_secret(
             self, f"{name}-credentials",
             secret_name=args.app_secret or f"teamstack/{args.naming.prefix}/github-app",
@@ -105,7 +113,7 @@ class CiRunners(TeamstackComponent):
             provider=args.provider)
         deps = [secret, *args.depends_on]
         cpu = runner_values(team=team, org=args.github_org, kind="cpu",
-                            min_runners=policy.min_runners, max_runners=args.max_runners,
+                            min_runners=base, max_runners=args.max_runners,
                             gpu=False, pod_annotations={})
         self.releases = {"cpu": helm_release(
             self, f"{name}-cpu", release=cpu.runner_scale_set_name, chart=arc.RUNNER_SET_CHART,
@@ -125,10 +133,10 @@ class CiRunners(TeamstackComponent):
         patches = []
         for i, window in enumerate(w for w in policy.warm_floor if w.schedule is not None):
             patches += [
-                Patch(f"floor-{i}-start", window.schedule,
+                Patch(f"start-{i}", window.schedule,
                       {"spec": {"minRunners": min(window.min_runners, args.max_runners)}}),
-                Patch(f"floor-{i}-end", window_end(window.schedule, window.duration or "0s"),
-                      {"spec": {"minRunners": policy.min_runners}}),
+                Patch(f"end-{i}", window_end(window.schedule, window.duration or "0s"),
+                      {"spec": {"minRunners": base}}),
             ]
         if patches:
             ScheduledPatch(f"{name}-floor", ScheduledPatchArgs(

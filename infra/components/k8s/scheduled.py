@@ -25,6 +25,7 @@ from infra.components.base import TeamstackComponent
 
 # kubectl from the Kubernetes release images, pinned near the clusters' minor version.
 KUBECTL_IMAGE = "registry.k8s.io/kubectl:v1.31.4"
+CACHE_DIR = "/tmp/kube-cache"
 
 
 @dataclass(frozen=True)
@@ -48,11 +49,13 @@ class ScheduledPatchArgs:
     depends_on: list[pulumi.Resource]
 
 
-def kubectl_command(resource: str, api_group: str, target: str, namespace: str,
-                    patch: dict[str, Any]) -> list[str]:
+def kubectl_args(resource: str, api_group: str, target: str, namespace: str,
+                 patch: dict[str, Any]) -> list[str]:
+    """Arguments of the image's ``kubectl`` entrypoint; its discovery cache goes to /tmp, the
+    only writable path."""
     kind = f"{resource}.{api_group}" if api_group else resource
-    return ["kubectl", "patch", kind, target, "--namespace", namespace, "--type=merge",
-            "--patch", json.dumps(patch, sort_keys=True)]
+    return ["patch", kind, target, "--namespace", namespace, "--type=merge",
+            "--patch", json.dumps(patch, sort_keys=True), f"--cache-dir={CACHE_DIR}"]
 
 
 class ScheduledPatch(TeamstackComponent):
@@ -88,8 +91,9 @@ class ScheduledPatch(TeamstackComponent):
         for patch in args.patches:
             container = k8s.core.v1.ContainerArgs(
                 name="patch", image=KUBECTL_IMAGE,
-                command=kubectl_command(args.resource, args.api_group, args.target, ns,
-                                        patch.patch),
+                args=kubectl_args(args.resource, args.api_group, args.target, ns,
+                                  patch.patch),
+                volume_mounts=[k8s.core.v1.VolumeMountArgs(name="tmp", mount_path="/tmp")],
                 resources=k8s.core.v1.ResourceRequirementsArgs(
                     requests={"cpu": "50m", "memory": "64Mi"}, limits={"memory": "128Mi"}),
                 security_context=k8s.core.v1.SecurityContextArgs(
@@ -110,6 +114,9 @@ class ScheduledPatch(TeamstackComponent):
                                 spec=k8s.core.v1.PodSpecArgs(
                                     service_account_name=account,
                                     restart_policy="OnFailure",
+                                    volumes=[k8s.core.v1.VolumeArgs(
+                                        name="tmp", empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(
+                                            size_limit="64Mi"))],
                                     containers=[container]))))),
                 opts=self.child(provider=args.provider, depends_on=deps))
         self.register_outputs({})
