@@ -226,7 +226,7 @@ def test_unpriced_usage_free_and_missing_are_kept_apart():
     assert [u.resource for u in cost.usage_based] == ["datasets"]
     assert len(cost.missing_prices) == 1 and "x9.huge" in cost.missing_prices[0]
     assert cost.lines == ()  # never priced at 0
-    with pytest.raises(MissingPrice, match="x9.huge"):
+    with pytest.raises(MissingPrice, match=r"x9\.huge"):
         estimate_stack_cost(graph(res("aws:ec2/instance:Instance", "odd",
                                       {"instanceType": "x9.huge"})), "us-east-1", strict=True)
 
@@ -285,3 +285,27 @@ def test_reference_traces_are_deterministic_and_sized_to_the_quota():
         assert max(first.gpus) <= 8
     # The nightly retrain uses half the quota.
     assert set(reference_trace("scheduled-retrain", 16).gpus) == {8.0}
+
+
+def test_markdown_and_terminal_rendering_show_components_totals_and_change():
+    from rich.console import Console
+
+    from infra.cost.render import markdown, rich_table, usd
+
+    base = estimate_stack_cost(graph(res("aws:ebs/volume:Volume", "scratch", {"size": 100},
+                                         component="storage")), "us-east-1")
+    head = estimate_stack_cost(graph(
+        res("aws:ebs/volume:Volume", "scratch", {"size": 100}, component="storage"),
+        res("aws:ec2/natGateway:NatGateway", "nat", component="network"),
+        res("aws:kms/key:Key", "key", component="storage"),
+        res("aws:ec2/instance:Instance", "odd", {"instanceType": "x9.huge"})), "us-east-1")
+    text = markdown(head, diff_costs(base, head))
+    assert "| network | $33 | $33 | $33 | +$33 / +$33 / +$33 |" in text
+    assert "| storage | $8 | $8 | $8 | $0 / $0 / $0 |" in text
+    assert "| **total** | **$41** |" in text
+    assert "MISSING PRICE (not counted): odd" in text and "unpriced: key" in text
+    console = Console(width=200, record=True)
+    console.print(rich_table(head))
+    shown = console.export_text()  # exporting clears the record
+    assert "network" in shown and "$41" in shown
+    assert usd(12_345) == "$12.3k" and usd(-5, signed=True) == "-$5"
