@@ -54,8 +54,9 @@ def spark_defaults(policy: SparkPolicy, event_dir: str) -> dict[str, str]:
         "spark.eventLog.dir": event_dir,
         "spark.jars.packages": ",".join(S3A_PACKAGES),
         "spark.jars.ivy": "/tmp/.ivy2",
+        # No encryption settings: objects take the bucket's default (SSE-KMS under the team
+        # key); naming an algorithm without a key would fall back to the AWS-managed key.
         "spark.hadoop.fs.s3a.impl": "org.apache.hadoop.fs.s3a.S3AFileSystem",
-        "spark.hadoop.fs.s3a.server-side-encryption-algorithm": "SSE-KMS",
     }
 
 
