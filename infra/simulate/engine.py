@@ -6,7 +6,9 @@ Model (the assumptions every figure rests on):
   best-fit onto one node (fractional GPUs, as in GPU-sharing traces, are packed in thousandths);
   a job asking for a node or more takes ``ceil(gpus / node.gpus)`` whole, empty nodes.
 * Pending jobs are started greedily in submit order, skipping those that do not fit yet
-  (the Kubernetes scheduler's behaviour; a large job can be overtaken by small ones).
+  (the Kubernetes scheduler's behaviour), except that the earliest waiting multi-node job
+  keeps the empty nodes it needs (as its pods would be bound to them one by one): small jobs
+  may not starve it by taking each node as it becomes ready.
 * Provisioning packs the pending jobs that do not fit onto booting and empty nodes, then
   launches new nodes for the rest (first-fit decreasing), up to ``max_nodes``; a node is
   usable ``boot_delay_s`` after launch and billed from launch, per second.
@@ -319,18 +321,27 @@ class Simulator:
         placed = False
         while self.pending_count:
             keys = self.free_keys
-            max_free = keys[-1] if keys else 0
             empties = len(self.buckets.get(cap, ()))
+            below_cap = bisect_left(keys, cap)
+            partial_max = keys[below_cap - 1] if below_cap else 0
+            # The earliest waiting multi-node job holds the empty nodes it needs, so that a
+            # stream of small jobs cannot take every node the moment it becomes ready.
+            gang_job, gang_nodes = -1, 0
+            for key, heap in self.pending.items():
+                if key >= cap and (gang_job < 0 or heap[0] < gang_job):
+                    gang_job, gang_nodes = heap[0], key // cap
             best_job = -1
             best_key = 0
             for key, heap in self.pending.items():
+                job = heap[0]
+                spare = empties - gang_nodes if 0 <= gang_job < job else empties
                 if key < cap:
-                    if key > max_free:
+                    if key > partial_max and spare < 1:
                         continue
-                elif key // cap > empties:
+                elif key // cap > spare:
                     continue
-                if best_job < 0 or heap[0] < best_job:
-                    best_job, best_key = heap[0], key
+                if best_job < 0 or job < best_job:
+                    best_job, best_key = job, key
             if best_job < 0:
                 break
             heap = self.pending[best_key]

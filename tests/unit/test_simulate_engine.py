@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from infra.simulate.engine import NodeType, SimOptions, simulate
+from infra.simulate.engine import NodeType, SimOptions, Simulator, simulate
 from infra.simulate.policy import SimPolicy, Window
 from infra.simulate.trace import Trace
 
@@ -189,3 +189,15 @@ def test_spot_interruptions_requeue_and_lose_at_most_a_checkpoint():
 def test_zero_duration_job_costs_nothing():
     r = run([(0, 0, 1)], boot_delay_s=0, empty_delay_s=0)
     assert r.cost_usd == 0 and r.oracle_cost_usd == 0 and r.cost_ratio == 1.0
+
+
+def test_a_waiting_multi_node_job_is_not_starved_by_small_ones():
+    # Limit two 1-GPU nodes. A holds node 0 until 100; the 2-node job G arrives at 1; then a
+    # 1-GPU job every 10 s. A second node is launched at 10 but G holds it (empty) rather than
+    # letting the small jobs take it in turn, so G starts when A ends (waits 99) and the small
+    # jobs follow two at a time from 150: waits 140, 130, 150, 140...
+    jobs = [(0, 100, 1), (1, 50, 2)] + [(10 * i, 30, 1) for i in range(1, 30)]
+    sim = Simulator(Trace.from_jobs("t", jobs), policy(max_nodes=2, boot_delay_s=0,
+                                                       empty_delay_s=0), ONE_GPU, NO_SPOT_LOSS)
+    sim.run()
+    assert sim.wait[:6] == [0.0, 99.0, 140.0, 130.0, 150.0, 140.0]
