@@ -138,7 +138,7 @@ class ClusterAddons(TeamstackComponent):
         partition = aws.get_partition().partition
         role = aws.iam.Role(f"{name}-efs-csi", name=f"{cluster.name}-efs-csi",
                             assume_role_policy=iam.pod_identity_trust(account),
-                            opts=self.child())
+                            permissions_boundary=cluster.boundary.arn, opts=self.child())
         aws.iam.RolePolicyAttachment(
             f"{name}-efs-csi-policy", role=role.name,
             policy_arn=f"arn:{partition}:iam::aws:policy/service-role/AmazonEFSCSIDriverPolicy",

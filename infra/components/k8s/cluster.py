@@ -56,11 +56,12 @@ class ClusterArgs:
     addons: ClusterAddons
 
 
-def node_role(owner: TeamstackComponent, logical: str, role_name: str) -> aws.iam.Role:
+def node_role(owner: TeamstackComponent, logical: str, role_name: str,
+              boundary: pulumi.Input[str]) -> aws.iam.Role:
     """An EC2 node role with the four AWS-managed policies a worker node needs."""
     role = aws.iam.Role(logical, name=role_name,
                         assume_role_policy=iam.service_trust("ec2.amazonaws.com"),
-                        opts=owner.child())
+                        permissions_boundary=boundary, opts=owner.child())
     partition = aws.get_partition().partition
     for policy in NODE_POLICIES:
         aws.iam.RolePolicyAttachment(
@@ -95,10 +96,17 @@ class EksCluster(TeamstackComponent):
             f"{name}-control-plane-logs", name=f"/aws/eks/{self.name}/cluster",
             retention_in_days=CONTROL_PLANE_LOG_DAYS, opts=self.child())
 
+        # The ceiling of every role of this cluster (see iam.cluster_boundary).
+        self.boundary = aws.iam.Policy(
+            f"{name}-boundary", name=f"{self.name}-boundary",
+            description=f"Permissions boundary of the roles of {self.name}",
+            policy=self.key.arn.apply(lambda arn: iam.cluster_boundary(
+                cluster_name=self.name, key_arn=arn, account=account, partition=partition)),
+            opts=self.child())
         role = aws.iam.Role(f"{name}-role", name=f"{self.name}-cluster",
                             assume_role_policy=iam.service_trust("eks.amazonaws.com",
                                                                  tag_session=True),
-                            opts=self.child())
+                            permissions_boundary=self.boundary.arn, opts=self.child())
         cluster_policy = aws.iam.RolePolicyAttachment(
             f"{name}-role-cluster-policy", role=role.name,
             policy_arn=f"arn:{partition}:iam::aws:policy/AmazonEKSClusterPolicy",
@@ -138,7 +146,8 @@ class EksCluster(TeamstackComponent):
             upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type="STANDARD"),
             opts=self.child(depends_on=[log_group, cluster_policy, key_policy]))
 
-        self.node_role = node_role(self, f"{name}-system-node-role", f"{self.name}-system-node")
+        self.node_role = node_role(self, f"{name}-system-node-role", f"{self.name}-system-node",
+                                   self.boundary.arn)
         launch_template = aws.ec2.LaunchTemplate(
             f"{name}-system", name=f"{self.name}-system",
             description="System node group: IMDSv2 only, encrypted root volume",
@@ -189,7 +198,7 @@ class EksCluster(TeamstackComponent):
         """Network policy enforcement, Pod Identity and the EBS CSI driver (with its own role)."""
         ebs_role = aws.iam.Role(f"{name}-ebs-csi", name=f"{self.name}-ebs-csi",
                                 assume_role_policy=iam.pod_identity_trust(account),
-                                opts=self.child())
+                                permissions_boundary=self.boundary.arn, opts=self.child())
         aws.iam.RolePolicyAttachment(
             f"{name}-ebs-csi-policy", role=ebs_role.name,
             policy_arn=f"arn:{partition}:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy",

@@ -124,14 +124,15 @@ class EmrSpark(TeamstackComponent):
         partition = aws.get_partition().partition
         boundary = {"permissions_boundary": args.permissions_boundary} \
             if args.permissions_boundary is not None else {}
+        # EMR's service role needs EC2 rights no team role has: its ceiling is its own
+        # managed policy, so nothing attached later can widen it.
+        service_policy = f"arn:{partition}:iam::aws:policy/service-role/AmazonEMRServicePolicy_v2"
         service_role = aws.iam.Role(
             f"{name}-service", name=naming.physical("emr-service"),
             assume_role_policy=iam.service_trust("elasticmapreduce.amazonaws.com"),
-            opts=self.child(), **boundary)
-        aws.iam.RolePolicyAttachment(
-            f"{name}-service-policy", role=service_role.name,
-            policy_arn=f"arn:{partition}:iam::aws:policy/service-role/AmazonEMRServicePolicy_v2",
-            opts=self.child())
+            permissions_boundary=service_policy, opts=self.child())
+        aws.iam.RolePolicyAttachment(f"{name}-service-policy", role=service_role.name,
+                                     policy_arn=service_policy, opts=self.child())
         instance_role = aws.iam.Role(
             f"{name}-instance", name=naming.physical("emr-instance"),
             assume_role_policy=iam.service_trust("ec2.amazonaws.com"), opts=self.child(),
@@ -188,16 +189,18 @@ class EmrSpark(TeamstackComponent):
                   security: aws.emr.SecurityConfiguration,
                   log_uri: pulumi.Output[str], main_file: pulumi.Output[str]) -> None:
         naming = args.naming
-        scheduler_role = aws.iam.Role(
-            f"{name}-scheduler", name=naming.physical("emr-scheduler"),
-            assume_role_policy=iam.service_trust("scheduler.amazonaws.com"), opts=self.child(),
-            **({"permissions_boundary": args.permissions_boundary}
-               if args.permissions_boundary is not None else {}))
-        aws.iam.RolePolicy(
-            f"{name}-scheduler-policy", role=scheduler_role.id,
+        # Its one permission is also its ceiling.
+        scheduler_policy = aws.iam.Policy(
+            f"{name}-scheduler-policy", name=naming.physical("emr-scheduler"),
             policy=pulumi.Output.all(instance_role.arn, service_role.arn).apply(
                 lambda v: iam.scheduler_run_emr(job_flow_role_arn=v[0], service_role_arn=v[1])),
             opts=self.child())
+        scheduler_role = aws.iam.Role(
+            f"{name}-scheduler", name=naming.physical("emr-scheduler"),
+            assume_role_policy=iam.service_trust("scheduler.amazonaws.com"),
+            permissions_boundary=scheduler_policy.arn, opts=self.child())
+        aws.iam.RolePolicyAttachment(f"{name}-scheduler-policy", role=scheduler_role.name,
+                                     policy_arn=scheduler_policy.arn, opts=self.child())
         request = pulumi.Output.all(log_uri, args.subnet_id, profile.name, service_role.name,
                                     security.name, main_file).apply(
             lambda v: json.dumps(run_job_flow(

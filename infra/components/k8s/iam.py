@@ -158,3 +158,32 @@ def scheduler_run_emr(job_flow_role_arn: str, service_role_arn: str) -> str:
         {"Sid": "PassEmrRoles", "Effect": "Allow", "Action": "iam:PassRole",
          "Resource": [job_flow_role_arn, service_role_arn]},
     ])
+
+
+# Service namespaces a cluster's infrastructure roles never need: data, secrets, identity.
+NOT_INFRASTRUCTURE = ("s3:*", "kms:*", "elasticfilesystem:Client*", "secretsmanager:*",
+                      "dynamodb:*", "iam:*", "sts:*", "organizations:*", "account:*")
+INSTANCE_PROFILE_ACTIONS = ("iam:GetInstanceProfile", "iam:CreateInstanceProfile",
+                            "iam:TagInstanceProfile", "iam:AddRoleToInstanceProfile",
+                            "iam:RemoveRoleFromInstanceProfile", "iam:DeleteInstanceProfile")
+
+
+def cluster_boundary(*, cluster_name: str, key_arn: str, account: str, partition: str) -> str:
+    """The permissions boundary of a cluster's own roles (control plane, nodes, Karpenter,
+    CSI drivers): infrastructure APIs yes; no data (S3, EFS clients, secrets), no KMS but the
+    cluster's key, no IAM but instance profiles and passing the cluster's own roles. Whatever
+    is attached to these roles later, they cannot read a team's data or mint roles."""
+    return _doc([
+        {"Sid": "InfrastructureNotData", "Effect": "Allow",
+         "NotAction": list(NOT_INFRASTRUCTURE), "Resource": "*"},
+        {"Sid": "ClusterKey", "Effect": "Allow",
+         "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey",
+                    "kms:CreateGrant", "kms:GenerateDataKey*"],
+         "Resource": key_arn},
+        {"Sid": "InstanceProfiles", "Effect": "Allow", "Action": list(INSTANCE_PROFILE_ACTIONS),
+         "Resource": f"arn:{partition}:iam::{account}:instance-profile/*"},
+        {"Sid": "PassOwnRoles", "Effect": "Allow", "Action": "iam:PassRole",
+         "Resource": f"arn:{partition}:iam::{account}:role/{cluster_name}-*"},
+        {"Sid": "ServiceLinkedRoles", "Effect": "Allow", "Action": "iam:CreateServiceLinkedRole",
+         "Resource": f"arn:{partition}:iam::{account}:role/aws-service-role/*"},
+    ])

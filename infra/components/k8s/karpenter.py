@@ -51,7 +51,8 @@ class Karpenter(TeamstackComponent):
         account = aws.get_caller_identity().account_id
         partition = aws.get_partition().partition
 
-        self.node_role = node_role(self, f"{name}-node-role", f"{cluster.name}-karpenter-node")
+        self.node_role = node_role(self, f"{name}-node-role", f"{cluster.name}-karpenter-node",
+                                   cluster.boundary.arn)
         aws.eks.AccessEntry(f"{name}-node-access", cluster_name=cluster.cluster.name,
                             principal_arn=self.node_role.arn, type="EC2_LINUX",
                             opts=self.child())
@@ -74,7 +75,8 @@ class Karpenter(TeamstackComponent):
 
         controller_role = aws.iam.Role(
             f"{name}-controller", name=f"{cluster.name}-karpenter-controller",
-            assume_role_policy=iam.pod_identity_trust(account), opts=self.child())
+            assume_role_policy=iam.pod_identity_trust(account),
+            permissions_boundary=cluster.boundary.arn, opts=self.child())
         controller_policy = aws.iam.RolePolicy(
             f"{name}-controller-policy", role=controller_role.id,
             policy=pulumi.Output.all(cluster.cluster.name, cluster.cluster.arn,
