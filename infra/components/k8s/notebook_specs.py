@@ -5,6 +5,9 @@ The idle timeout of a team's servers is its notebook profile's ``cull_idle_timeo
 enforced by each server (jupyter-server shuts itself down after that long without activity and
 culls idle kernels); the hub-wide culler runs at the most lenient profile's timeout, so it
 only catches servers whose own culling failed and never cuts a team's server short.
+
+Not applied: the profile's stricter off-hours timeout (``cull_idle_timeout_off_hours_s``); a
+server's own culling has one timeout, so the working-hours one is used all day.
 """
 
 from __future__ import annotations
