@@ -379,8 +379,11 @@ class Simulator:
             return
         cap = self.cap
         # Projected bins: empty ready nodes and booting nodes (all will be empty).
-        bins: dict[int, int] = {cap: len(self.buckets.get(cap, ())) + self.booting}
-        bin_keys = [cap]
+        bins: dict[int, int] = {}
+        bin_keys: list[int] = []
+        if len(self.buckets.get(cap, ())) + self.booting:
+            bins[cap] = len(self.buckets.get(cap, ())) + self.booting
+            bin_keys.append(cap)
         launches = 0
         for key in sorted(self.pending, reverse=True):
             for _job in self.pending[key]:
@@ -394,24 +397,29 @@ class Simulator:
                         continue
                     if use:
                         bins[cap] -= use
+                        if not bins[cap]:
+                            del bins[cap]
+                            del bin_keys[bisect_left(bin_keys, cap)]
                     launches += extra
                     budget -= extra
                     continue
                 i = bisect_left(bin_keys, key)
-                while i < len(bin_keys) and not bins.get(bin_keys[i]):
-                    i += 1
                 if i < len(bin_keys):
                     free = bin_keys[i]
                     bins[free] -= 1
+                    if not bins[free]:
+                        del bins[free]
+                        del bin_keys[i]
                 else:
                     free = cap
                     launches += 1
                     budget -= 1
                 rest = free - key
-                if rest not in bins:
+                if rest and rest not in bins:
                     insort(bin_keys, rest)
                     bins[rest] = 0
-                bins[rest] += 1
+                if rest:
+                    bins[rest] += 1
             if budget <= 0:
                 break
         self._launch(launches)
@@ -581,8 +589,8 @@ class Simulator:
                 self.done += 1
                 self._after_release(nodes)
                 self._schedule()
-                if self.pending_count:  # freed nodes may now complete a gang's bins
-                    self._request_provisioning()
+                if self.pending_count and self.pending and max(self.pending) >= self.cap:
+                    self._request_provisioning()  # freed nodes may complete a gang's set
             elif kind == _ARRIVE:
                 self._enqueue(a)
                 self._schedule()
