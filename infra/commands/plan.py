@@ -31,6 +31,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="also plan the repository at GITREV and report what changes")
     parser.add_argument("--jobs", "-j", type=int, default=None,
                         help="worker processes (default: one per core when it pays off)")
+    parser.add_argument("--manifests", type=Path, metavar="DIR",
+                        help="also write every Kubernetes object as a YAML manifest under "
+                             "DIR/<stack>/ (secrets withheld), e.g. for kubectl diff")
     parser.add_argument("--no-checks", action="store_true",
                         help="report guardrail violations without failing")
     parser.add_argument("--skip-invalid", action="store_true", help=argparse.SUPPRESS)
@@ -104,6 +107,11 @@ def run(args: argparse.Namespace) -> int:
         report.base = args.base
         report.diffs = diff_plans(_by_stack(base_doc), _by_stack(head_doc))
         consumers.attach_cost_diff(report, base_doc)
+    if args.manifests:
+        from infra.plan.manifests import manifests, write
+
+        count = sum(len(write(manifests(g), args.manifests / g.stack)) for g in result.graphs)
+        print(f"wrote {count} manifests under {args.manifests}", file=sys.stderr)
     text = RENDERERS[args.format](report)
     if args.output:
         args.output.parent.mkdir(parents=True, exist_ok=True)

@@ -26,6 +26,9 @@ class Resource:
     dependencies: tuple[str, ...] = ()
     provider: str | None = None
     custom: bool = True
+    # Input properties the program tells `pulumi up` to leave alone because an autoscaler, a
+    # schedule or a policy owns them at run time; drift reports their movement as expected.
+    ignore_changes: tuple[str, ...] = ()
 
     @property
     def component(self) -> str:
@@ -36,7 +39,7 @@ class Resource:
         return ""
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "urn": self.urn,
             "type": self.type,
             "name": self.name,
@@ -44,6 +47,9 @@ class Resource:
             "inputs": self.inputs,
             "dependencies": list(self.dependencies),
         }
+        if self.ignore_changes:
+            data["ignoreChanges"] = list(self.ignore_changes)
+        return data
 
 
 @dataclass

@@ -91,6 +91,7 @@ class RecordingMonitor(MockMonitor):
             dependencies=tuple(sorted(set(request.dependencies))),
             provider=request.provider or None,
             custom=bool(request.custom),
+            ignore_changes=tuple(sorted(request.ignoreChanges)),
         ))
         return resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=obj_proto)
 

@@ -193,3 +193,21 @@ def test_diff_matches_by_urn() -> None:
     d = diff_stack("s", base, head)
     assert [c.name for c in d.added] == ["c"] and [c.name for c in d.removed] == ["b"]
     assert [(c.name, c.keys) for c in d.changed] == [("a", ("x",))]
+
+
+def test_runtime_owned_fields_are_recorded(example_plans: dict[str, ResourceGraph]) -> None:
+    [group] = example_plans["platform-prod"].of_type("aws:eks/nodeGroup:NodeGroup")
+    assert group.ignore_changes == ("scalingConfig.desiredSize",)
+    assert group.to_json()["ignoreChanges"] == ["scalingConfig.desiredSize"]
+    buckets = example_plans["vision-prod"].of_type("aws:s3/bucket:Bucket")
+    assert all("ignoreChanges" not in b.to_json() for b in buckets)
+
+
+def test_manifests_are_written_per_stack(tmp_path: Path) -> None:
+    done = teamstack("plan", "analytics-prod", "--format", "json", "--manifests",
+                     str(tmp_path / "m"))
+    assert done.returncode == 0, done.stderr
+    files = sorted(p.name for p in (tmp_path / "m" / "analytics-prod").iterdir())
+    assert "limitrange-team-analytics-team-defaults.yaml" in files
+    assert any(name.startswith("nodepool-") for name in files)
+    assert f"wrote {len(files)} manifests" in done.stderr
