@@ -186,3 +186,23 @@ def test_cli_unknown_profile_is_one_line_exit_1(cli, capsys):
     assert cli(["profiles", "nightly"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "unknown profile 'nightly'" in err[0]
+
+
+def test_resolve_reads_the_real_request_model():
+    # The request model is the lead's; resolve() reads it only through optional attributes,
+    # so this checks those attribute paths against the real TeamRequest of an example stack.
+    from pathlib import Path
+
+    from infra.stackfile import load_or_raise
+
+    stacks = Path(__file__).resolve().parents[2] / "stacks"
+    teams = [s for s in (load_or_raise(p) for p in sorted(stacks.glob("Pulumi.*.yaml")))
+             if s.kind == "team" and getattr(s.request, "gpu", None) is not None]
+    assert teams, "no example team stack with a GPU section"
+    request = teams[0].request
+    bundle = resolve(request.gpu.profile, request)
+    assert bundle.karpenter.max_gpus == request.gpu.max_gpus
+    assert bundle.karpenter.instance_types == tuple(request.gpu.instance_types)
+    assert bundle.reason("karpenter", "max_gpus") == "from the request (gpu.max_gpus)"
+    if request.desktops is not None:
+        assert bundle.desktops.timezone == request.desktops.timezone
