@@ -168,7 +168,9 @@ class TeamDesktops(TeamstackComponent):
         # for, and where that person's slice of the shared home is (EFS access point).
         tags: dict[str, pulumi.Input[str]] = {
             "Name": physical, "teamstack:member": member.name, "teamstack:uid": str(member.uid),
-            "teamstack:desktop-size": member.size}
+            "teamstack:desktop-size": member.size,
+            # The Ansible inventory (inventory/aws_ec2.yml) groups hosts by this tag.
+            "teamstack:host_kind": "desktop"}
         if args.home_file_system_id is not None and member.name in args.home_access_points:
             tags["teamstack:home-file-system"] = args.home_file_system_id
             tags["teamstack:home-access-point"] = args.home_access_points[member.name]

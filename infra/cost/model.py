@@ -54,6 +54,10 @@ class Unpriced:
     why: str
 
 
+def _unpriced_key(item: Unpriced) -> tuple[str, str, str]:
+    return (item.component, item.resource, item.type)
+
+
 @dataclass(frozen=True)
 class StackCost:
     """Plain data: everything a renderer or a diff needs."""
@@ -86,9 +90,10 @@ class StackCost:
             "total": asdict(self.total()),
             "components": {k: asdict(v) for k, v in self.by_component().items()},
             "lines": [asdict(line) for line in self.lines],
-            "unpriced": [asdict(u) for u in self.unpriced],
-            "usage_based": [asdict(u) for u in self.usage_based],
-            "missing_prices": list(self.missing_prices),
+            # Sorted: resources register in a nondeterministic order, plans must not.
+            "unpriced": [asdict(u) for u in sorted(self.unpriced, key=_unpriced_key)],
+            "usage_based": [asdict(u) for u in sorted(self.usage_based, key=_unpriced_key)],
+            "missing_prices": sorted(self.missing_prices),
         }
 
 

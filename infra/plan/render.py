@@ -15,6 +15,9 @@ from typing import Any
 from rich.console import Console
 from rich.tree import Tree
 
+from infra.cost.model import CostDiff, StackCost
+from infra.cost.render import markdown as cost_markdown
+from infra.cost.render import rich_table, usd
 from infra.plan.diff import StackDiff
 from infra.plan.graph import ResourceGraph
 
@@ -26,8 +29,8 @@ class PlanReport:
     graphs: list[ResourceGraph]
     diffs: list[StackDiff] | None = None
     base: str | None = None
-    costs: dict[str, Any] = field(default_factory=dict)  # stack -> cost JSON (floor/exp/ceil)
-    cost_diffs: dict[str, Any] = field(default_factory=dict)  # stack -> cost delta JSON
+    costs: dict[str, StackCost] = field(default_factory=dict)
+    cost_diffs: dict[str, CostDiff] = field(default_factory=dict)
     violations: dict[str, list[dict[str, str]]] = field(default_factory=dict)
 
     @property
@@ -57,7 +60,7 @@ def to_json(report: PlanReport) -> str:
     for graph in report.graphs:
         entry = graph.to_json()
         if graph.stack in report.costs:
-            entry["cost"] = report.costs[graph.stack]
+            entry["cost"] = report.costs[graph.stack].to_json()
         if report.violations:
             entry["guardrails"] = report.violations.get(graph.stack, [])
         stacks.append(entry)
@@ -66,18 +69,24 @@ def to_json(report: PlanReport) -> str:
         doc["base"] = report.base
         doc["diff"] = [d.to_json() for d in report.diffs]
         if report.cost_diffs:
-            doc["cost_diff"] = report.cost_diffs
+            doc["cost_diff"] = {k: v.to_json() for k, v in sorted(report.cost_diffs.items())}
     return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def _money(value: float | None) -> str:
-    return "-" if value is None else f"${value:,.0f}"
+def _short_caption(cost: StackCost) -> str:
+    """One line for terminals; the full notes are in the Markdown and JSON formats."""
+    parts = [f"USD/month, {cost.region} prices of {cost.prices_taken_on}, usage not included"]
+    if cost.unpriced:
+        parts.append(f"{len(cost.unpriced)} small items unpriced")
+    if cost.missing_prices:
+        parts.append(f"MISSING PRICES: {', '.join(cost.missing_prices)}")
+    return "; ".join(parts)
 
 
-def _cost_line(cost: dict[str, Any]) -> str:
-    total = cost.get("total", {})
-    return (f"monthly cost: floor {_money(total.get('floor'))} / expected "
-            f"{_money(total.get('expected'))} / ceiling {_money(total.get('ceiling'))}")
+def _cost_line(cost: StackCost) -> str:
+    total = cost.total()
+    return (f"monthly cost: floor {usd(total.floor)} / expected {usd(total.expected)} / "
+            f"ceiling {usd(total.ceiling)}")
 
 
 def to_text(report: PlanReport, width: int = 100, color: bool = False) -> str:
@@ -102,6 +111,12 @@ def to_text(report: PlanReport, width: int = 100, color: bool = False) -> str:
             else:
                 tree.add("guardrails: passed")
         console.print(tree)
+        if graph.stack in report.costs:
+            cost = report.costs[graph.stack]
+            table = rich_table(cost, report.cost_diffs.get(graph.stack))
+            table.caption = _short_caption(cost)
+            console.print(table)
+            console.print()
     if report.diffs is not None:
         console.print(f"\n[bold]Changes against {report.base}[/bold]")
         for d in report.diffs:
@@ -143,10 +158,12 @@ def to_markdown(report: PlanReport) -> str:
                           + ", ".join(f"`{k}`" for k in c.keys) for c in d.changed]
                 lines += ["", "</details>", ""]
         if report.cost_diffs:
-            lines += ["| stack | floor Δ | expected Δ | ceiling Δ |", "|---|---:|---:|---:|"]
-            for stack, delta in sorted(report.cost_diffs.items()):
-                total = delta.get("total", delta)
-                cells = [_signed(total.get(k)) for k in ("floor", "expected", "ceiling")]
+            lines += ["Monthly cost change:", "",
+                      "| stack | floor | expected | ceiling |", "|---|---:|---:|---:|"]
+            for stack, diff in sorted(report.cost_diffs.items()):
+                delta = diff.delta
+                cells = [usd(v, signed=True) for v in (delta.floor, delta.expected,
+                                                       delta.ceiling)]
                 lines.append(f"| {stack} | {' | '.join(cells)} |")
             lines.append("")
     lines += ["### Stacks", ""]
@@ -158,18 +175,22 @@ def to_markdown(report: PlanReport) -> str:
     lines += [header, rule]
     for graph in report.graphs:
         row = f"| {graph.stack} | {len(graph.custom())} |"
+        cost = report.costs.get(graph.stack)
         if report.costs:
-            total = report.costs.get(graph.stack, {}).get("total", {})
-            row += (f" {_money(total.get('floor'))} | {_money(total.get('expected'))} | "
-                    f"{_money(total.get('ceiling'))} |")
+            row += (" - | - | - |" if cost is None else
+                    f" {usd(cost.total().floor)} | {usd(cost.total().expected)} | "
+                    f"{usd(cost.total().ceiling)} |")
         lines.append(row)
     lines.append("")
     for graph in report.graphs:
-        lines += [f"<details><summary>{graph.stack}: resources by component</summary>", "",
+        lines += [f"<details><summary>{graph.stack}: resources and cost by component</summary>", "",
                   "| component | type | count |", "|---|---|---:|"]
         for label, counts in summarize(graph).items():
             for type_token, count in sorted(counts.items()):
                 lines.append(f"| {label} | `{type_token}` | {count} |")
+        if graph.stack in report.costs:
+            lines += ["", cost_markdown(report.costs[graph.stack],
+                                        report.cost_diffs.get(graph.stack)).rstrip()]
         found = report.violations.get(graph.stack, [])
         if found:
             lines += ["", "Guardrail violations:", ""]
@@ -177,12 +198,6 @@ def to_markdown(report: PlanReport) -> str:
                       for v in found]
         lines += ["", "</details>", ""]
     return "\n".join(lines)
-
-
-def _signed(value: float | None) -> str:
-    if value is None:
-        return "-"
-    return f"{'+' if value >= 0 else '-'}${abs(value):,.0f}"
 
 
 RENDERERS = {"text": to_text, "json": to_json, "markdown": to_markdown}

@@ -258,3 +258,19 @@ def test_aws_cron(cron: str, expected: str) -> None:
 def test_aws_cron_refuses_what_eventbridge_cannot_express(cron: str) -> None:
     with pytest.raises(ValueError):
         aws_cron(cron)
+
+
+def test_desktops_carry_the_tags_the_ansible_inventory_groups_by(
+        example_plans: dict[str, ResourceGraph]) -> None:
+    """inventory/aws_ec2.yml keys host groups on teamstack:host_kind and the DCV session owner
+    on teamstack:member; a desktop without them would be configured as nothing."""
+    inventory = YAML(typ="safe").load(
+        (Path(__file__).resolve().parents[2] / "inventory" / "aws_ec2.yml").read_text())
+    assert any("teamstack:host_kind" in str(group.get("key", ""))
+               for group in inventory["keyed_groups"])
+    instances = example_plans["vision-prod"].of_type("aws:ec2/instance:Instance")
+    assert instances
+    for instance in instances:
+        tags = instance.inputs["tags"]
+        assert tags["teamstack:host_kind"] == "desktop"
+        assert tags["teamstack:member"] in {"alice", "bruno", "chen"}

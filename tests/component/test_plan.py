@@ -211,3 +211,44 @@ def test_manifests_are_written_per_stack(tmp_path: Path) -> None:
     assert "limitrange-team-analytics-team-defaults.yaml" in files
     assert any(name.startswith("nodepool-") for name in files)
     assert f"wrote {len(files)} manifests" in done.stderr
+
+
+def test_every_format_shows_cost() -> None:
+    done = teamstack("plan", "--all", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    for entry in json.loads(done.stdout)["stacks"]:
+        total = entry["cost"]["total"]
+        assert 0 <= total["floor"] <= total["expected"] <= total["ceiling"], entry["stack"]
+        assert entry["cost"]["missing_prices"] == [], entry["stack"]
+    vision = next(s for s in json.loads(done.stdout)["stacks"] if s["stack"] == "vision-prod")
+    assert vision["cost"]["components"]["gpu"]["ceiling"] > vision["cost"]["components"][
+        "gpu"]["floor"], "a GPU pool's ceiling is its limits reached"
+    text = teamstack("plan", "vision-prod")
+    assert "monthly cost: floor $" in text.stdout and "Monthly cost of vision-prod" in text.stdout
+    markdown = teamstack("plan", "vision-prod", "--format", "markdown")
+    assert "| component | floor | expected | ceiling |" in markdown.stdout
+    assert "floor / month" in markdown.stdout
+
+
+def test_base_diffs_cost(tmp_path: Path) -> None:
+    repo = _copy_repo(tmp_path)
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-qm", "base")
+    stack = repo / "stacks" / "Pulumi.vision-prod.yaml"
+    stack.write_text(stack.read_text().replace("max_gpus: 64", "max_gpus: 32"))
+    _git(repo, "commit", "-qam", "halve the GPU limit")
+    done = subprocess.run(
+        [sys.executable, "-m", "infra.cli", "plan", "vision-prod", "--format", "json",
+         "--base", "HEAD~1"], cwd=repo, env={**os.environ, "PYTHONPATH": str(repo)},
+        capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    cost_diff = doc["cost_diff"]["vision-prod"]
+    assert cost_diff["delta"]["ceiling"] < 0
+    changed_components = {k for k, v in cost_diff["components"].items()
+                          if v["delta"] != {"floor": 0.0, "expected": 0.0, "ceiling": 0.0}}
+    assert changed_components == {"gpu"}
+    changed = {c["type"]: c["keys"] for c in doc["diff"][0]["changed"]}
+    assert changed["kubernetes:karpenter.sh/v1:NodePool"] == ["spec.limits.nvidia.com/gpu"]
+    assert "spec.hard.requests.nvidia.com/gpu" in changed["kubernetes:core/v1:ResourceQuota"]

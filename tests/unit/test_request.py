@@ -34,7 +34,8 @@ config:
     gpu: {profile: experiment, instance_types: [g5.xlarge, g5.12xlarge], max_gpus: 16}
     spark: {engine: operator, profile: scheduled-retrain, schedule: "0 2 * * *", max_executors: 50}
     notebooks: {profile: interactive}
-    ci_runners: {github_org: acme, repositories: [acme/nlp-models], profile: experiment, max_runners: 10}
+    ci_runners: {github_org: acme, repositories: [acme/nlp-models], profile: experiment,
+                 max_runners: 10}
     toolchain: {python: "3.11", r: true, extras: [nltk, kafka-client, spark-client]}
 """
 
@@ -89,7 +90,7 @@ def test_design_sketch_is_a_valid_request(repo: Path) -> None:
 
 def test_yaml_syntax_error_points_at_the_line(repo: Path) -> None:
     path = write(repo, GOOD_TEAM.replace("    team: nlp\n", "    team: [nlp\n"))
-    [(line, col, field, message)] = problems_of(path)
+    [(line, col, _field, message)] = problems_of(path)
     assert message.startswith("YAML syntax:")
     assert line == 5 and col >= 5
 
