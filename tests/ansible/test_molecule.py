@@ -6,9 +6,12 @@ sequence is in tests/ansible/molecule/base.yml). A role without a scenario fails
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -63,17 +66,20 @@ def _scenario_roles() -> list[str]:
     return [p.name for p in role_dirs() if (p / "molecule" / "default").is_dir()]
 
 
-@pytest.mark.molecule
-@pytest.mark.parametrize("role", _scenario_roles() or ["<no scenarios>"])
-def test_molecule_scenario(role, molecule_image, tmp_path: Path):
-    role_dir = ROLES_DIR / role
-    assert (role_dir / "molecule" / "default" / "molecule.yml").is_file(), (
-        f"{role} has no Molecule scenario"
-    )
+@dataclass
+class ScenarioRun:
+    role: str
+    rc: int | str
+    seconds: float
+    log: Path
+
+
+def _run_scenario(role: str, ephemeral: Path) -> ScenarioRun:
+    """`molecule test` for one role, its whole output in build/ansible-logs/."""
     env = ansible_env(
         TEAMSTACK_MOLECULE_INSTANCE=f"teamstack-molecule-{role.replace('_', '-')}",
         # Keep Molecule's per-scenario state out of the shared ~/.ansible/tmp.
-        MOLECULE_EPHEMERAL_DIRECTORY=str(tmp_path / "ephemeral"),
+        MOLECULE_EPHEMERAL_DIRECTORY=str(ephemeral),
     )
     # Molecule writes its own ansible.cfg; ours must not override it.
     env.pop("ANSIBLE_CONFIG", None)
@@ -82,28 +88,61 @@ def test_molecule_scenario(role, molecule_image, tmp_path: Path):
     start = time.monotonic()
     with log.open("w") as out:
         try:
-            proc = subprocess.run(
+            rc: int | str = subprocess.run(
                 [tool("molecule"), "-c", str(BASE_CONFIG), "test"],
-                cwd=role_dir,
+                cwd=ROLES_DIR / role,
                 env=env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 timeout=SCENARIO_TIMEOUT_S,
                 check=False,
-            )
-            rc = proc.returncode
+            ).returncode
         except subprocess.TimeoutExpired:
             rc = "timeout"
-    TIMINGS[f"molecule test {role}"] = time.monotonic() - start
-    text = ANSI.sub("", log.read_text(errors="replace"))
     if rc != 0:
-        # Make sure nothing is left running after a timeout or a failed destroy.
+        # Leave nothing running after a timeout or a failed destroy.
         subprocess.run(
             ["podman", "rm", "-f", "-i", env["TEAMSTACK_MOLECULE_INSTANCE"]],
             capture_output=True,
             check=False,
         )
-    assert rc == 0, f"molecule test {role} failed ({rc}); last output:\n{text[-12000:]}"
+    return ScenarioRun(role, rc, time.monotonic() - start, log)
+
+
+@pytest.fixture(scope="session")
+def molecule_runs(request, molecule_image, tmp_path_factory):
+    """Start the selected roles' scenarios, TEAMSTACK_MOLECULE_JOBS at a time (default 2):
+    each one is a separate container, so two share the machine's two cores well (most of a
+    scenario is waiting on apt, pip and systemd). Each test then waits for its own role."""
+    roles = [
+        item.callspec.params["role"]
+        for item in request.session.items
+        if getattr(item, "originalname", "") == "test_molecule_scenario"
+        and (ROLES_DIR / item.callspec.params["role"] / "molecule" / "default").is_dir()
+    ]
+    jobs = max(1, int(os.environ.get("TEAMSTACK_MOLECULE_JOBS", "2")))
+    start = time.monotonic()
+    pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="molecule")
+    futures: dict[str, Future[ScenarioRun]] = {
+        role: pool.submit(_run_scenario, role, tmp_path_factory.mktemp(f"molecule-{role}"))
+        for role in roles
+    }
+    yield futures
+    pool.shutdown(wait=True, cancel_futures=True)
+    if futures:
+        TIMINGS[f"all {len(futures)} Molecule scenarios ({jobs} at a time)"] = (
+            time.monotonic() - start
+        )
+
+
+@pytest.mark.molecule
+@pytest.mark.parametrize("role", _scenario_roles() or ["<no scenarios>"])
+def test_molecule_scenario(role, molecule_runs):
+    assert role in molecule_runs, f"{role} has no Molecule scenario"
+    run = molecule_runs[role].result()
+    TIMINGS[f"molecule test {role}"] = run.seconds
+    text = ANSI.sub("", run.log.read_text(errors="replace"))
+    assert run.rc == 0, f"molecule test {role} failed ({run.rc}); last output:\n{text[-12000:]}"
     # The sequence must really have converged, checked idempotence and verified.
     for action in ("converge", "idempotence", "verify"):
         assert re.search(rf"{action}: Executed: Successful", text), (
