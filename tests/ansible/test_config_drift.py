@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from .conftest import REPO, TIMINGS, ansible_env, tool
 
 DROPIN = "/etc/ssh/sshd_config.d/10-teamstack-hardening.conf"
-SSH_TASK = "Write the SSH hardening drop-in (checked with sshd -t before it is put in place)"
+SSH_TASK = "base : Write the SSH hardening drop-in (checked with sshd -t before it is put in place)"
 
 
 def _podman(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
