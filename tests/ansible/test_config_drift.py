@@ -1,9 +1,10 @@
 """Configuration drift, as the nightly drift job will check it.
 
-A podman container (the Molecule image, systemd as PID 1) is converged with the `base` role.
-Then `ansible-playbook --check --diff` must report no change at all; after one managed file
-is edited by hand inside the container, the same check must report exactly that one task as
-changed, with a diff that shows the edited line going back.
+A podman container (the Molecule image, systemd as PID 1) is converged with a role. Then
+`ansible-playbook --check --diff` must report no change at all; after one managed thing is
+changed by hand inside the container (a file of `base`; a pinned package of
+`python_toolchain`), the same check must report exactly that one task as changed, with a
+diff (or uv's dry run) that shows what would be put back.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from .conftest import REPO, TIMINGS, ansible_env, tool
 
 DROPIN = "/etc/ssh/sshd_config.d/10-teamstack-hardening.conf"
+UV_TASK = "python_toolchain : Install the pinned package sets with uv"
 SSH_TASK = "base : Write the SSH hardening drop-in (checked with sshd -t before it is put in place)"
 
 
@@ -66,6 +68,16 @@ def _changed_tasks(report: dict, host: str) -> list[tuple[str, dict]]:
     return changed
 
 
+def _start_container(image: str, name: str) -> None:
+    _podman(
+        "run", "-d", "--name", name, "--systemd=always",
+        "-v", f"teamstack-apt-{name.rsplit('-', 1)[0]}:/var/cache/apt/archives",
+        "-v", "teamstack-pip-cache:/root/.cache/pip",
+        "-v", "teamstack-uv-cache:/root/.cache/uv",
+        image, "/lib/systemd/systemd",
+    )  # fmt: skip
+
+
 def _parse(output: str) -> dict:
     # The json callback prints one JSON document; warnings (stderr) follow it.
     start = output.index("{")
@@ -100,13 +112,7 @@ def test_check_diff_reports_only_hand_edits(molecule_image, tmp_path: Path):
         )
     )
     start = time.monotonic()
-    _podman(
-        "run", "-d", "--name", host, "--systemd=always",
-        "-v", "teamstack-apt-drift:/var/cache/apt/archives",
-        "-v", "teamstack-pip-cache:/root/.cache/pip",
-        "-v", "teamstack-uv-cache:/root/.cache/uv",
-        molecule_image, "/lib/systemd/systemd",
-    )  # fmt: skip
+    _start_container(molecule_image, host)
     try:
         rc, out = _playbook(tmp_path, host, json_output=False)
         assert rc == 0, f"converge failed:\n{out[-8000:]}"
@@ -145,4 +151,57 @@ def test_check_diff_reports_only_hand_edits(molecule_image, tmp_path: Path):
         assert "MaxAuthTries 10\n" in _podman("exec", host, "cat", DROPIN).stdout
     finally:
         _podman("rm", "-f", "-t", "0", host, check=False)
-        TIMINGS["config drift (base converge + 2 check runs)"] = time.monotonic() - start
+        TIMINGS["config drift: sshd drop-in (base)"] = time.monotonic() - start
+
+
+@pytest.mark.molecule
+def test_check_reports_a_package_changed_by_hand(molecule_image, tmp_path: Path):
+    """Drift that is not a file: a pinned package replaced in the team environment shows up
+    as the uv install task, which runs `uv pip install --dry-run` in check mode."""
+    host = f"teamstack-driftpy-{uuid.uuid4().hex[:8]}"
+    env_python = "/opt/teamstack/envs/team/bin/python"
+    (tmp_path / "site.yml").write_text(
+        textwrap.dedent(
+            """\
+            - name: Python toolchain under drift watch
+              hosts: all
+              gather_facts: true
+              vars:
+                python_toolchain_python_package_suffixes: ["", "-venv"]
+                python_toolchain_package_sets:
+                  small: [six==1.16.0]
+                python_toolchain_env_sets: [small]
+              roles:
+                - role: python_toolchain
+            """
+        )
+    )
+    start = time.monotonic()
+    _start_container(molecule_image, host)
+    try:
+        rc, out = _playbook(tmp_path, host, json_output=False)
+        assert rc == 0, f"converge failed:\n{out[-8000:]}"
+
+        rc, out = _playbook(tmp_path, host, "--check", "--diff", json_output=True)
+        assert rc == 0, f"check run failed:\n{out[-8000:]}"
+        report = _parse(out)
+        assert _changed_tasks(report, host) == []
+        assert report["stats"][host]["changed"] == 0
+
+        # Someone upgrades a pinned package in the shared environment by hand.
+        _podman("exec", host, "uv", "pip", "install", "--python", env_python, "six==1.17.0")
+
+        rc, out = _playbook(tmp_path, host, "--check", "--diff", json_output=True)
+        assert rc == 0, f"check run failed:\n{out[-8000:]}"
+        report = _parse(out)
+        changed = _changed_tasks(report, host)
+        assert [name for name, _ in changed] == [UV_TASK], changed
+        stderr = changed[0][1]["stderr"]
+        assert "- six==1.17.0" in stderr and "+ six==1.16.0" in stderr, stderr
+
+        # Check mode changed nothing: the hand-installed version is still there.
+        probe = _podman("exec", host, env_python, "-c", "import six; print(six.__version__)")
+        assert probe.stdout.strip() == "1.17.0"
+    finally:
+        _podman("rm", "-f", "-t", "0", host, check=False)
+        TIMINGS["config drift: pinned package (python_toolchain)"] = time.monotonic() - start
