@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 from .conftest import BASE_CONFIG, REPO, ROLES_DIR, TIMINGS, ansible_env, role_dirs, tool
 
@@ -143,8 +144,18 @@ def test_molecule_scenario(role, molecule_runs):
     TIMINGS[f"molecule test {role}"] = run.seconds
     text = ANSI.sub("", run.log.read_text(errors="replace"))
     assert run.rc == 0, f"molecule test {role} failed ({run.rc}); last output:\n{text[-12000:]}"
-    # The sequence must really have converged, checked idempotence and verified.
-    for action in ("converge", "idempotence", "verify"):
+    # The sequence must really have converged, checked idempotence and verified (and made
+    # its dry run, where the scenario asks for one).
+    scenario = yaml.safe_load(
+        (ROLES_DIR / role / "molecule" / "default" / "molecule.yml").read_text()
+    )
+    sequence = ((scenario or {}).get("scenario") or {}).get("test_sequence") or []
+    for action in (
+        "converge",
+        "idempotence",
+        "verify",
+        *(["check"] if "check" in sequence else []),
+    ):
         assert re.search(rf"{action}: Executed: Successful", text), (
             f"{role}: {action} did not run successfully:\n{text[-6000:]}"
         )
