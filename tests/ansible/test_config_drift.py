@@ -71,7 +71,6 @@ def _changed_tasks(report: dict, host: str) -> list[tuple[str, dict]]:
 def _start_container(image: str, name: str) -> None:
     _podman(
         "run", "-d", "--name", name, "--systemd=always",
-        "-v", f"teamstack-apt-{name.rsplit('-', 1)[0]}:/var/cache/apt/archives",
         "-v", "teamstack-pip-cache:/root/.cache/pip",
         "-v", "teamstack-uv-cache:/root/.cache/uv",
         image, "/lib/systemd/systemd",

@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import time
+import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,10 +76,15 @@ class ScenarioRun:
     log: Path
 
 
+# Container names carry a tag of this test session: two sessions on one machine (two
+# developers, or a developer and CI) must not destroy each other's instances.
+SESSION_TAG = uuid.uuid4().hex[:6]
+
+
 def _run_scenario(role: str, ephemeral: Path) -> ScenarioRun:
     """`molecule test` for one role, its whole output in build/ansible-logs/."""
     env = ansible_env(
-        TEAMSTACK_MOLECULE_INSTANCE=f"teamstack-molecule-{role.replace('_', '-')}",
+        TEAMSTACK_MOLECULE_INSTANCE=f"teamstack-molecule-{role.replace('_', '-')}-{SESSION_TAG}",
         # Keep Molecule's per-scenario state out of the shared ~/.ansible/tmp.
         MOLECULE_EPHEMERAL_DIRECTORY=str(ephemeral),
     )
@@ -130,6 +136,16 @@ def molecule_runs(request, molecule_image, tmp_path_factory):
     }
     yield futures
     pool.shutdown(wait=True, cancel_futures=True)
+    # Named volumes a scenario made for its own instances (e.g. per-platform caches).
+    volumes = subprocess.run(
+        ["podman", "volume", "ls", "--format", "{{.Name}}"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.split()
+    mine = [v for v in volumes if f"-{SESSION_TAG}" in v]
+    if mine:
+        subprocess.run(["podman", "volume", "rm", "-f", *mine], capture_output=True, check=False)
     if futures:
         TIMINGS[f"all {len(futures)} Molecule scenarios ({jobs} at a time)"] = (
             time.monotonic() - start
