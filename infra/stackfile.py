@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from infra.problems import Problem
+from infra.problems import Problem, format_path
 from infra.request import (
     PLATFORM_KEY,
     REQUEST_KEY,
@@ -95,7 +95,7 @@ def _pydantic_problems(exc: ValidationError, key: str, data: dict[str, Any],
             problems.append(smap.problem(full, message, key=True, shown=loc))
         elif kind == "missing":
             where = smap.locate(full[:-1], key=True)
-            problems.append(Problem(smap.file, where[0], where[1], _fmt(loc),
+            problems.append(Problem(smap.file, where[0], where[1], format_path(loc),
                                     "required field is missing"))
         else:
             message = err["msg"]
@@ -103,12 +103,6 @@ def _pydantic_problems(exc: ValidationError, key: str, data: dict[str, Any],
             message = message.removeprefix("value error, ")
             problems.append(smap.problem(full, message, shown=loc))
     return problems
-
-
-def _fmt(loc: tuple[str | int, ...]) -> str:
-    from infra.problems import format_path
-
-    return format_path(loc)
 
 
 def _data_path(loc: tuple[Any, ...], data: Any) -> tuple[str | int, ...]:
