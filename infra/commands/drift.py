@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
                          today=dt.date.today(), progress=progress.tick)
         try:
             report = drift.execute()
-        except Exception as exc:  # noqa: BLE001 - credentials or endpoint: the run cannot start
+        except Exception as exc:
             from botocore.exceptions import BotoCoreError, ClientError
 
             if isinstance(exc, BotoCoreError | ClientError):

@@ -124,8 +124,10 @@ def read_checkpoint(store: Store, project: str, stack: str) -> dict[str, Any]:
         locks = [k for k in store.list(lock_dir) if k.endswith(".json")]
         if locks:
             raise StateUnavailable(f"locked by a running update ({locks[0]})", skipped=True)
-    for key in (f".pulumi/stacks/{project}/{stack}.json", f".pulumi/stacks/{project}/{stack}.json.gz",
-                f".pulumi/stacks/{stack}.json", f".pulumi/stacks/{stack}.json.gz"):
+    candidates = (f".pulumi/stacks/{project}/{stack}.json",
+                  f".pulumi/stacks/{project}/{stack}.json.gz",
+                  f".pulumi/stacks/{stack}.json", f".pulumi/stacks/{stack}.json.gz")
+    for key in candidates:
         raw = store.get(key)
         if raw is None:
             continue

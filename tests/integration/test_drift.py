@@ -282,3 +282,107 @@ def test_json_shape_is_sorted_and_stable(edited: Any) -> None:
     assert "aws:costexplorer/anomalyMonitor:AnomalyMonitor" in stack["coverage"]["not_compared"]
     assert [s["stack"] for s in doc["stacks"]] == sorted(TEAMS)
     assert first == RENDERERS["json"](report)
+
+
+class _Body:
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self.data
+
+
+class Throttle:
+    """A botocore ``before-send`` hook: the first ``times`` calls of a service are answered
+    with ``ThrottlingException`` without reaching the server."""
+
+    def __init__(self, times: int) -> None:
+        self.left = times
+        self.sent = 0
+
+    def __call__(self, request: Any, **_: Any) -> Any:
+        from botocore.awsrequest import AWSResponse
+
+        if self.left <= 0:
+            return None
+        self.left -= 1
+        self.sent += 1
+        body = json.dumps({"__type": "ThrottlingException", "message": "Rate exceeded"})
+        return AWSResponse(request.url, 400, {"x-amzn-ErrorType": "ThrottlingException",
+                                              "Content-Type": "application/x-amz-json-1.1"},
+                           _Body(body.encode()))
+
+
+def test_throttling_is_retried_and_the_report_is_complete(scenario: Scenario,
+                                                          edited: Any) -> None:
+    plain, _ = scenario.run()
+    session = scenario.session()
+    throttle = Throttle(times=3)
+    session.events.register("before-send.kms", throttle)
+    throttled, _ = scenario.run(session=session)
+    assert throttle.sent == 3
+    assert summary(throttled) == summary(plain)
+    assert not any(f.klass == "unknown" for s in throttled.stacks for f in s.findings)
+
+
+def test_throttled_past_retries_is_unknown_never_clean(scenario: Scenario, edited: Any) -> None:
+    session = scenario.session()
+    session.events.register("before-send.kms", Throttle(times=10_000))
+    report, _ = scenario.run(session=session)
+    unknown = {(s.stack, f.type) for s in report.stacks for f in s.findings
+               if f.klass == "unknown"}
+    assert unknown == {("analytics-prod", "aws:kms/key:Key"), ("insights-prod", "aws:kms/key:Key")}
+    assert all(s.status == "drift" for s in report.stacks)
+
+
+
+def test_a_corrupt_state_fails_only_its_stack(scenario: Scenario, edited: Any) -> None:
+    s3 = scenario.server.client("s3")
+    bucket = f"pulumi-state-{uuid.uuid4().hex[:12]}"
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    good = s3.get_object(Bucket=scenario.bucket,
+                         Key=".pulumi/stacks/teamstack/insights-prod.json")["Body"].read()
+    drift_world.write(s3, bucket, "insights-prod", good)
+    drift_world.write(s3, bucket, "analytics-prod", b'{"version": 3, "checkpoint": {"lat')
+    report, _ = scenario.run(bucket=bucket)
+    by_stack = {s.stack: s for s in report.stacks}
+    assert by_stack["analytics-prod"].status == "error"
+    assert "not a readable checkpoint" in by_stack["analytics-prod"].reason
+    assert by_stack["insights-prod"].status == "drift"
+    assert ("insights-prod", "desktops-farah-idle-cpu", "", "missing") in summary(report)
+    assert report.exit_code == 1
+
+
+def test_access_denied_on_one_stack_with_the_printed_policy(moto_server: MotoServer) -> None:
+    """On the IAM-enforcing server: a user holding exactly ``--print-policy``'s document,
+    denied one stack's state object; that stack is ``error``, the other is checked."""
+    from infra.drift.policy import policy_document
+
+    bucket = f"pulumi-state-{uuid.uuid4().hex[:12]}"
+    s3 = moto_server.client("s3")
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    for stack in TEAMS:
+        stack_urn = f"urn:pulumi:{stack}::teamstack::pulumi:pulumi:Stack::teamstack-{stack}"
+        drift_world.write(s3, bucket, stack, drift_world.checkpoint(stack, [
+            {"urn": stack_urn, "custom": False, "type": "pulumi:pulumi:Stack", "outputs": {}}]))
+    iam = moto_server.client("iam")
+    user = f"drift-{uuid.uuid4().hex[:8]}"
+    iam.create_user(UserName=user)
+    document = policy_document(bucket)
+    document["Statement"].append({
+        "Effect": "Deny", "Action": "s3:GetObject",
+        "Resource": f"arn:aws:s3:::{bucket}/.pulumi/stacks/teamstack/analytics-prod.json"})
+    iam.put_user_policy(UserName=user, PolicyName="drift", PolicyDocument=json.dumps(document))
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    session = boto3.session.Session(aws_access_key_id=key["AccessKeyId"],
+                                    aws_secret_access_key=key["SecretAccessKey"],
+                                    region_name=REGION)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("AWS_ENDPOINT_URL", moto_server.endpoint)
+        drift = DriftRun(BackendUrl.parse(f"s3://{bucket}"), session,
+                         [StackInput(s, REGION, None) for s in TEAMS])
+        report = drift.execute()
+    by_stack = {s.stack: s for s in report.stacks}
+    assert by_stack["analytics-prod"].status == "error"
+    assert "AccessDenied" in by_stack["analytics-prod"].reason
+    assert by_stack["insights-prod"].status == "clean", by_stack["insights-prod"].findings

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from infra.drift.live.base import (
-    MISSING, Compared, LiveContext, Result, guarded, reader, tags_of)
+from infra.drift.live.base import MISSING, Compared, LiveContext, Result, guarded, reader, tags_of
 from infra.drift.model import StateResource
 
 SG = "aws:ec2/securityGroup:SecurityGroup"

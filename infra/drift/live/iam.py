@@ -8,8 +8,17 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from infra.drift.live.base import (
-    MISSING, Compared, LiveContext, Result, Unknown, code_of, error_text, guarded, reader,
-    tags_of)
+    MISSING,
+    Compared,
+    LiveContext,
+    Result,
+    Unknown,
+    code_of,
+    error_text,
+    guarded,
+    reader,
+    tags_of,
+)
 from infra.drift.model import StateResource
 
 ROLE = "aws:iam/role:Role"

@@ -13,7 +13,16 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from infra.drift.live.base import (
-    MISSING, Compared, LiveContext, Result, Unknown, code_of, error_text, guarded, reader)
+    MISSING,
+    Compared,
+    LiveContext,
+    Result,
+    Unknown,
+    code_of,
+    error_text,
+    guarded,
+    reader,
+)
 from infra.drift.model import StateResource
 
 ABSENT_CODES = {"NoSuchBucket", "ServerSideEncryptionConfigurationNotFoundError",
