@@ -118,12 +118,22 @@ class BackendUrl:
         return S3Store(client, self.location, self.prefix)
 
 
-def read_checkpoint(store: Store, project: str, stack: str) -> dict[str, Any]:
-    """The checkpoint document of ``stack``; StateUnavailable when it cannot be trusted."""
+def list_locks(store: Store) -> list[str]:
+    """Every lock of the backend, in one listing (shared by all stacks of a run)."""
+    return [k for k in store.list(".pulumi/locks/") if k.endswith(".json")]
+
+
+def read_checkpoint(store: Store, project: str, stack: str,
+                    locks: list[str] | None = None) -> dict[str, Any]:
+    """The checkpoint document of ``stack``; StateUnavailable when it cannot be trusted.
+
+    ``locks`` is the backend's lock listing when the caller has it (``list_locks``)."""
+    if locks is None:
+        locks = list_locks(store)
     for lock_dir in (f".pulumi/locks/{project}/{stack}/", f".pulumi/locks/{stack}/"):
-        locks = [k for k in store.list(lock_dir) if k.endswith(".json")]
-        if locks:
-            raise StateUnavailable(f"locked by a running update ({locks[0]})", skipped=True)
+        held = [k for k in locks if k.startswith(lock_dir)]
+        if held:
+            raise StateUnavailable(f"locked by a running update ({held[0]})", skipped=True)
     candidates = (f".pulumi/stacks/{project}/{stack}.json",
                   f".pulumi/stacks/{project}/{stack}.json.gz",
                   f".pulumi/stacks/{stack}.json", f".pulumi/stacks/{stack}.json.gz")

@@ -16,7 +16,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from infra.drift import ignore as ignore_file
-from infra.drift.backend import BackendUrl, StateUnavailable, read_checkpoint
+from infra.drift.backend import BackendUrl, StateUnavailable, list_locks, read_checkpoint
 from infra.drift.classify import live_findings, pending_findings
 from infra.drift.codemap import CodeMap
 from infra.drift.live import load_readers
@@ -77,11 +77,16 @@ class DriftRun:
         store = self.backend.store(self.session, RETRY_CONFIG)
         reports = {s.stack: StackReport(s.stack) for s in self.stacks}
         states: dict[str, list[StateResource]] = {}
+        counter.bucket = "live"
+        try:
+            self._locks: list[str] | None = list_locks(store)
+        except StateUnavailable:
+            self._locks = None  # each stack lists its own and reports the failure
         for item in self.stacks:
             counter.bucket = item.stack
             try:
                 states[item.stack] = parse_checkpoint(
-                    read_checkpoint(store, self.project, item.stack), item.stack)
+                    read_checkpoint(store, self.project, item.stack, self._locks), item.stack)
             except StateUnavailable as exc:
                 reports[item.stack].status = "skipped" if exc.skipped else "error"
                 reports[item.stack].reason = exc.reason
@@ -118,7 +123,7 @@ class DriftRun:
             counter.bucket = item.stack
             try:
                 self._extra_states[item.stack] = parse_checkpoint(
-                    read_checkpoint(store, self.project, item.stack), item.stack)
+                    read_checkpoint(store, self.project, item.stack, self._locks), item.stack)
             except StateUnavailable:
                 continue
 

@@ -327,7 +327,7 @@ def test_throttling_is_retried_and_the_report_is_complete(scenario: Scenario,
 
 def test_throttled_past_retries_is_unknown_never_clean(scenario: Scenario, edited: Any) -> None:
     session = scenario.session()
-    session.events.register("before-send.kms", Throttle(times=10_000))
+    session.events.register("before-send.kms.DescribeKey", Throttle(times=10_000))
     report, _ = scenario.run(session=session)
     unknown = {(s.stack, f.type) for s in report.stacks for f in s.findings
                if f.klass == "unknown"}
@@ -369,6 +369,9 @@ def test_access_denied_on_one_stack_with_the_printed_policy(moto_server: MotoSer
     user = f"drift-{uuid.uuid4().hex[:8]}"
     iam.create_user(UserName=user)
     document = policy_document(bucket)
+    # moto authorises the Tagging API under the prefix "tagging:"; AWS's prefix is "tag:".
+    document["Statement"].append({"Effect": "Allow", "Action": "tagging:GetResources",
+                                  "Resource": "*"})
     document["Statement"].append({
         "Effect": "Deny", "Action": "s3:GetObject",
         "Resource": f"arn:aws:s3:::{bucket}/.pulumi/stacks/teamstack/analytics-prod.json"})
