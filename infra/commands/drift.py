@@ -112,10 +112,13 @@ class _Progress:
     def __init__(self, stacks: int) -> None:
         self.bar = None
         if sys.stderr.isatty():
-            from rich.progress import Progress, SpinnerColumn, TextColumn
+            from rich.console import Console
+            from rich.progress import BarColumn, Progress, TextColumn
 
-            self.bar = Progress(SpinnerColumn(), TextColumn("drift {task.description}"),
-                                transient=True, console=None)
+            self.bar = Progress(TextColumn("drift"), BarColumn(),
+                                TextColumn("{task.description}"), transient=True,
+                                console=Console(stderr=True))
+            # One step per stack's state, then one per batched group of live reads.
             self.task = self.bar.add_task(f"{stacks} stack(s)", total=None)
 
     def __enter__(self) -> _Progress:
@@ -129,4 +132,4 @@ class _Progress:
 
     def tick(self, label: str) -> None:
         if self.bar:
-            self.bar.update(self.task, description=label)
+            self.bar.update(self.task, advance=1, description=label)
