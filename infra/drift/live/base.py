@@ -8,6 +8,7 @@ from typing import Any
 
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 from infra.drift.model import StateResource
 from infra.drift.normalize import get_path
@@ -84,7 +85,7 @@ def guarded(func: Reader) -> Reader:
     def run(ctx: LiveContext, resources: list[StateResource]) -> dict[str, Result]:
         try:
             return func(ctx, resources)
-        except (ClientError, BotoCoreError) as exc:
+        except (ClientError, BotoCoreError, ResponseParserError) as exc:
             reason = error_text(exc)
             return {r.urn: Unknown(reason) for r in resources}
     run.__doc__ = func.__doc__

@@ -12,6 +12,7 @@ from infra.drift.live.base import MISSING, Compared, LiveContext, Result, guarde
 from infra.drift.model import StateResource
 
 SG = "aws:ec2/securityGroup:SecurityGroup"
+DEFAULT_SG = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 FILTER_CHUNK = 200  # AWS accepts up to 200 values per filter
@@ -38,12 +39,12 @@ def _rule_view(rule: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in view.items() if v not in (None, "")}
 
 
-@reader(SG, INGRESS, EGRESS)
+@reader(SG, DEFAULT_SG, INGRESS, EGRESS)
 @guarded
 def security_groups(ctx: LiveContext, resources: list[StateResource]) -> dict[str, Result]:
     """Groups and their rules; a rule on a managed group that no state holds is drift."""
-    groups = [r for r in resources if r.type == SG]
-    rules = [r for r in resources if r.type != SG]
+    groups = [r for r in resources if r.type in (SG, DEFAULT_SG)]
+    rules = [r for r in resources if r.type not in (SG, DEFAULT_SG)]
     group_ids = sorted({r.id for r in groups} | {str(r.inputs.get("securityGroupId"))
                                                 for r in rules})
     live_groups = {g["GroupId"]: g for g in _describe(
