@@ -30,6 +30,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--output", "-o", type=Path, help="write to FILE instead of stdout")
     parser.add_argument("--ignore-file", type=Path, default=None,
                         help="default: .teamstack/driftignore.yaml in the repository")
+    parser.add_argument("--kubeconfig", metavar="FILE",
+                        help="also compare Kubernetes objects, judged by managedFields")
+    parser.add_argument("--context", help="the kubeconfig context (default: its current one)")
     parser.add_argument("--print-policy", action="store_true",
                         help="print the read-only IAM policy the drift job needs and exit")
     parser.set_defaults(func=run)
@@ -83,11 +86,19 @@ def run(args: argparse.Namespace) -> int:
               for s in loaded]
     checked = [i for i in inputs if i.stack in wanted]
     extra = [i for i in inputs if i.stack not in wanted]
+    cluster = None
+    if args.kubeconfig:
+        from infra.drift.k8s import ClusterReader
+
+        try:
+            cluster = ClusterReader.from_kubeconfig(args.kubeconfig, args.context)
+        except Exception as exc:
+            raise UserError(f"--kubeconfig {args.kubeconfig}: {exc}") from exc
     with _Progress(len(checked)) as progress:
         drift = DriftRun(backend, boto3.session.Session(), checked, extra_code=extra,
                          ignore=entries, ignore_source=str(ignore_path.relative_to(root))
                          if ignore_path.is_relative_to(root) else str(ignore_path),
-                         today=dt.date.today(), progress=progress.tick)
+                         today=dt.date.today(), progress=progress.tick, cluster=cluster)
         try:
             report = drift.execute()
         except Exception as exc:

@@ -70,6 +70,8 @@ class DriftRun:
     ignore: list[ignore_file.IgnoreEntry] = field(default_factory=list)
     ignore_source: str = ".teamstack/driftignore.yaml"
     today: dt.date = field(default_factory=dt.date.today)
+    # Kubernetes objects are compared when a cluster reader is given (``--kubeconfig``).
+    cluster: Any = None
     progress: Progress = field(default=lambda _label: None)
 
     def execute(self) -> DriftReport:
@@ -136,8 +138,12 @@ class DriftRun:
             for r in item.code.resources if item.code else []:
                 code_ignores[r.urn] = r.ignore_changes
         groups: dict[tuple[str, Any], list[tuple[str, StateResource]]] = defaultdict(list)
+        k8s: list[tuple[str, StateResource]] = []
         for stack, resources in states.items():
             for r in resources:
+                if r.custom and self.cluster is not None and self.cluster.covers(r.type):
+                    k8s.append((stack, r))
+                    continue
                 if not r.custom or not r.type.startswith("aws:"):
                     if r.custom and not r.type.startswith("pulumi:"):
                         nc = reports[stack].not_compared
@@ -164,6 +170,14 @@ class DriftRun:
                 reports[stack].findings.extend(live_findings(r, results[r.urn], ignores))
                 reports[stack].compared += 1
             self.progress(f"live {region} {getattr(reader, '__name__', '')}")
+        if k8s:
+            ignores = {r.urn: tuple(sorted(set(r.ignore_changes) | set(code_ignores.get(
+                r.urn, ())))) for _, r in k8s}
+            found = self.cluster.read([r for _, r in k8s], ignores)
+            for stack, r in k8s:
+                reports[stack].findings.extend(found.get(r.urn, []))
+                reports[stack].compared += 1
+            self.progress("live kubernetes")
         self._unmanaged(states, reports, contexts, counter, shares)
         return shares
 

@@ -103,3 +103,81 @@ def test_runner_minimum_and_missing_and_secret() -> None:
 def test_schedules_patch_under_their_own_field_manager() -> None:
     args = kubectl_args("deployments", "apps", "warm", "team-vision", {"spec": {"replicas": 2}})
     assert "--field-manager=teamstack-schedule" in args
+
+
+class _FakeApiServer:
+    """A Kubernetes API server that answers LIST requests from recorded objects, over HTTP
+    on 127.0.0.1, for the official client (kubeconfig with a bearer token)."""
+
+    def __init__(self, objects: dict[str, list[dict[str, Any]]]) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        paths: list[str] = []
+        self.paths = paths
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                import json
+
+                assert self.headers["Authorization"] == "Bearer kube-t0ken"
+                paths.append(self.path)
+                body = objects.get(self.path)
+                status = 200 if body is not None else 403
+                data = json.dumps({"kind": "List", "items": body} if body is not None else
+                                  {"kind": "Status", "reason": "Forbidden", "code": 403}).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def kubeconfig(self, path: Any) -> str:
+        path.write_text(f"""\
+apiVersion: v1
+kind: Config
+clusters: [{{name: c, cluster: {{server: "{self.url}"}}}}]
+users: [{{name: u, user: {{token: kube-t0ken}}}}]
+contexts: [{{name: ctx, context: {{cluster: c, user: u}}}}]
+current-context: ctx
+""")
+        return str(path)
+
+
+def test_cluster_reader_lists_once_per_kind_and_namespace(tmp_path: Any) -> None:
+    from infra.drift.k8s import ClusterReader
+    from infra.drift.model import StateResource
+
+    deploy_path = "/apis/apps/v1/namespaces/team-vision/deployments"
+    api = _FakeApiServer({deploy_path: [
+        {**deployment(2, entry("teamstack-schedule", REPLICAS, "2026-12-02T09:00:00Z")),
+         "metadata": {**deployment(2)["metadata"], "name": "warm-1a2b", "managedFields": [
+             entry("teamstack-schedule", REPLICAS, "2026-12-02T09:00:00Z")]}},
+    ]})
+    reader = ClusterReader.from_kubeconfig(api.kubeconfig(tmp_path / "kubeconfig"))
+
+    def state(name: str, type_: str, namespace: str) -> StateResource:
+        meta = {"name": name, "namespace": namespace}
+        return StateResource(f"urn:pulumi:vision-prod::teamstack::{type_}::{name}", type_, name,
+                             {"metadata": meta, **DECLARED}, {"metadata": meta},
+                             ignore_changes=("spec.replicas",))
+
+    warm = state("warm-1a2b", DEPLOYMENT, "team-vision")
+    gone = state("gone-9f", DEPLOYMENT, "team-vision")
+    denied = state("runners", RUNNERS, "arc-runners")
+    found = reader.read([warm, gone, denied], {})
+    assert [(f.field, f.klass) for f in found[warm.urn]] == [("spec.replicas", "expected")]
+    assert [f.klass for f in found[gone.urn]] == ["missing"]
+    assert [f.klass for f in found[denied.urn]] == ["unknown"]
+    assert sorted(api.paths) == [
+        "/apis/actions.github.com/v1alpha1/namespaces/arc-runners/autoscalingrunnersets",
+        deploy_path]
+    api.server.shutdown()
+    assert not reader.covers("kubernetes:helm.sh/v3:Release")
