@@ -135,8 +135,8 @@ class DriftRun:
         region_of = {s.stack: s.region for s in self.stacks}
         code_ignores: dict[str, tuple[str, ...]] = {}
         for item in self.stacks:
-            for r in item.code.resources if item.code else []:
-                code_ignores[r.urn] = r.ignore_changes
+            for planned in item.code.resources if item.code else []:
+                code_ignores[planned.urn] = planned.ignore_changes
         groups: dict[tuple[str, Any], list[tuple[str, StateResource]]] = defaultdict(list)
         k8s: list[tuple[str, StateResource]] = []
         for stack, resources in states.items():
@@ -171,9 +171,9 @@ class DriftRun:
                 reports[stack].compared += 1
             self.progress(f"live {region} {getattr(reader, '__name__', '')}")
         if k8s:
-            ignores = {r.urn: tuple(sorted(set(r.ignore_changes) | set(code_ignores.get(
+            k8s_ignores = {r.urn: tuple(sorted(set(r.ignore_changes) | set(code_ignores.get(
                 r.urn, ())))) for _, r in k8s}
-            found = self.cluster.read([r for _, r in k8s], ignores)
+            found = self.cluster.read([r for _, r in k8s], k8s_ignores)
             for stack, r in k8s:
                 reports[stack].findings.extend(found.get(r.urn, []))
                 reports[stack].compared += 1
@@ -206,11 +206,11 @@ class DriftRun:
                 spent = counter.calls["live"] - before
                 for stack in stacks:
                     shares[stack] += spent / len(stacks)
-            for item in items:
-                stack = item["tags"].get(STACK_TAG, "")
+            for tagged_item in items:
+                stack = tagged_item["tags"].get(STACK_TAG, "")
                 if stack in reports:
                     reports[stack].findings.append(Finding(
-                        item["arn"], arn_type(item["arn"]), "", "unmanaged",
-                        live={k: v for k, v in sorted(item["tags"].items())
+                        tagged_item["arn"], arn_type(tagged_item["arn"]), "", "unmanaged",
+                        live={k: v for k, v in sorted(tagged_item["tags"].items())
                               if k.startswith("teamstack:")},
                         note="tagged for this stack, in no state"))

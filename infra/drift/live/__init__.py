@@ -6,12 +6,12 @@ read), or the pairs (field, state value, live value) it compared. ``READERS`` ma
 it covers to its reader; a type not in it is counted as not compared.
 """
 
-from infra.drift.live.base import MISSING, READERS, Compared, LiveContext, Unknown
+from infra.drift.live.base import MISSING, READERS, Compared, LiveContext, Reader, Unknown
 
 __all__ = ["MISSING", "READERS", "Compared", "LiveContext", "Unknown", "load_readers"]
 
 
-def load_readers() -> dict[str, object]:
+def load_readers() -> dict[str, Reader]:
     """Import every reader module (each registers its types) and return the registry."""
     from infra.drift.live import ec2, efs, iam, monitoring, network, s3  # noqa: F401
 

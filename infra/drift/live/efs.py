@@ -74,11 +74,11 @@ def file_systems(ctx: LiveContext, resources: list[StateResource]) -> dict[str, 
             seen.add(r, "posixUser.gid", posix.get("Gid"))
             seen.add(r, "rootDirectory.path", (point.get("RootDirectory") or {}).get("Path"))
         elif r.type == MT:
-            target = targets.get(r.id)
-            if target is None:
+            mount = targets.get(r.id)
+            if mount is None:
                 result[r.urn] = MISSING
                 continue
-            seen.add(r, "subnetId", target.get("SubnetId"))
+            seen.add(r, "subnetId", mount.get("SubnetId"))
         else:
             try:
                 if r.type == BACKUP:

@@ -101,9 +101,10 @@ def network(ctx: LiveContext, resources: list[StateResource]) -> dict[str, Resul
         found = _fetch(ctx, type_, sorted(r.id for r in group))
         for r in group:
             live = found.get(r.id)
-            state = str((live or {}).get("State", "")).lower()
-            gone = live is None or state in GONE
-            result[r.urn] = MISSING if gone else _compare(r, live)
+            if live is None or str(live.get("State", "")).lower() in GONE:
+                result[r.urn] = MISSING
+            else:
+                result[r.urn] = _compare(r, live)
     return result
 
 
