@@ -33,6 +33,7 @@ class StackInfo:
     kind: str  # "team", "platform" or "unknown" (the file does not parse as either)
     environment: str | None
     platform: str | None  # the platform stack a team runs on
+    region: str | None = None
 
     @property
     def deploy_rank(self) -> tuple[int, str]:
@@ -46,6 +47,7 @@ class Affected:
     environment: str | None
     file: str
     reason: str  # "added", "edited", "platform <name> changed", "code changed", "deleted"
+    region: str | None = None
 
 
 @dataclass
@@ -95,6 +97,8 @@ def read_info(path: Path) -> StackInfo:
     except (OSError, UnicodeDecodeError):
         data = None
     config = data.get("config") if isinstance(data, dict) else None
+    region = config.get("aws:region") if isinstance(config, dict) else None
+    region = region if isinstance(region, str) else None
     if isinstance(config, dict):
         for key, kind in ((REQUEST_KEY, "team"), (PLATFORM_KEY, "platform")):
             body = config.get(key)
@@ -106,9 +110,9 @@ def read_info(path: Path) -> StackInfo:
                     given = body.get("platform")
                     platform = given if isinstance(given, str) else (
                         f"platform-{env}" if env else None)
-                return StackInfo(stack, kind, env, platform)
+                return StackInfo(stack, kind, env, platform, region)
     kind = "platform" if stack.startswith("platform-") else "unknown"
-    return StackInfo(stack, kind, None, None)
+    return StackInfo(stack, kind, None, None, region)
 
 
 def affected(files: list[FileChange], head_stacks: Path, base_stacks: Path, *,
@@ -132,7 +136,8 @@ def affected(files: list[FileChange], head_stacks: Path, base_stacks: Path, *,
             continue
         if change.status == "D" or name not in head:
             info = base.get(name) or StackInfo(name, "unknown", None, None)
-            deleted.append(Affected(name, info.kind, info.environment, change.path, "deleted"))
+            deleted.append(Affected(name, info.kind, info.environment, change.path, "deleted",
+                                    info.region))
         elif not everything:
             reasons[name] = "added" if change.status == "A" or name not in base else "edited"
     for name in [n for n in list(reasons) if head[n].kind == "platform"]:
@@ -140,7 +145,7 @@ def affected(files: list[FileChange], head_stacks: Path, base_stacks: Path, *,
             if team.kind == "team" and team.platform == name:
                 reasons.setdefault(team.stack, f"platform {name} changed")
     deploy = [Affected(i.stack, i.kind, i.environment, f"stacks/Pulumi.{i.stack}.yaml",
-                       reasons[i.stack])
+                       reasons[i.stack], i.region)
               for i in sorted((head[n] for n in reasons), key=lambda i: i.deploy_rank)]
     # Destroy review goes the other way round: teams before the platform they run on.
     deleted.sort(key=lambda a: (1 if a.kind == "platform" else 0, a.stack))

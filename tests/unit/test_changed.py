@@ -78,7 +78,7 @@ def test_deleted_stack_is_only_listed_for_destroy_review(
     doc = changed(capsys, "--base", base)
     assert doc["deploy"] == []
     assert doc["destroy"] == [{"stack": "insights-prod", "kind": "team", "environment": "prod",
-                               "file": TEAM, "reason": "deleted"}]
+                               "file": TEAM, "reason": "deleted", "region": "eu-west-1"}]
     capsys.readouterr()
     assert main(["changed", "--base", base]) == 0
     assert "destroy? insights-prod" in capsys.readouterr().out
