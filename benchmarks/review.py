@@ -58,8 +58,8 @@ def timed(clone: Path, *commands: list[str]) -> tuple[float, float]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     for command in commands:
-        done = subprocess.run([sys.executable, "-P", "-m", "infra.cli", *command], cwd=clone, env=env,
-                              capture_output=True, text=True, check=False)
+        done = subprocess.run([sys.executable, "-P", "-m", "infra.cli", *command], cwd=clone,
+                              env=env, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr}")
     wall = time.perf_counter() - start
