@@ -43,9 +43,8 @@ class Review:
 def _shown(problem: Problem, stacks: Path) -> Problem:
     """Problems name the file as it is in the repository, not the temporary copy."""
     file = Path(problem.file)
-    if file.parent == stacks:
-        return replace(problem, file=f"stacks/{file.name}")
-    return problem
+    shown = f"stacks/{file.name}" if file.parent == stacks else problem.file
+    return replace(problem, file=shown, message=problem.message.replace(str(stacks), "stacks"))
 
 
 def _digest(path: Path) -> str:
