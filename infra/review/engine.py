@@ -80,7 +80,7 @@ class _Planner:
 
         asked = {s.stack for s in loaded}
         needed = {s.team.platform_stack for s in loaded if s.kind == "team"} - asked
-        result = plan_loaded(loaded, jobs=1, extra_outputs=self.platform_outputs(stacks, needed))
+        result = plan_loaded(loaded, extra_outputs=self.platform_outputs(stacks, needed))
         for graph in result.graphs:
             path = stacks / f"Pulumi.{graph.stack}.yaml"
             if graph.stack.startswith("platform-") and path.exists():
@@ -91,7 +91,8 @@ class _Planner:
 
 
 def _load_side(stacks: Path, names: list[str]) -> tuple[list[LoadedStack], list[Problem]]:
-    loaded, problems = [], []
+    loaded: list[LoadedStack] = []
+    problems: list[Problem] = []
     for name in names:
         path = stacks / f"Pulumi.{name}.yaml"
         if not path.exists():
