@@ -1,14 +1,12 @@
 """Git, read as data: changed paths between two commits and stack files at a commit.
 
-A pull request's stack files are read from git objects (``git archive``) into a temporary
+A pull request's stack files are read from git objects (``git cat-file``) into a temporary
 directory and parsed as YAML; nothing from the pull request is ever imported or executed.
 """
 
 from __future__ import annotations
 
-import io
 import subprocess
-import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,7 +57,8 @@ def merge_base(root: Path, base: str, head: str) -> str:
 
 def changed_files(root: Path, base: str, head: str) -> list[FileChange]:
     """Paths that differ between two commits, renames split into delete + add."""
-    out = str(git(root, "diff", "--name-status", "--no-renames", "-z",
+    out = str(git(root, "diff", "--name-status", "--no-renames", "--no-ext-diff",
+                  "--no-textconv", "-z",
                   commit_of(root, base), commit_of(root, head)))
     parts = [p for p in out.split("\0") if p]
     changes = []
@@ -71,22 +70,21 @@ def changed_files(root: Path, base: str, head: str) -> list[FileChange]:
 def extract_stacks(root: Path, rev: str, dest: Path) -> Path:
     """Write ``stacks/`` as it is at ``rev`` under ``dest``; returns ``dest/stacks``.
 
-    Only regular files directly in stacks/ are written (no links, no other paths), so a
-    crafted tree cannot write outside ``dest``.
+    Blobs are read straight from the object store (``ls-tree`` + ``cat-file``), not through
+    ``git archive`` or a checkout, so no ``.gitattributes`` of the revision (export-ignore,
+    export-subst, filters) can hide or rewrite what is reviewed. Only regular files directly
+    in stacks/ are written, under their own base names: nothing lands outside ``dest``.
     """
     target = dest / STACKS
     target.mkdir(parents=True, exist_ok=True)
-    listing = str(git(root, "ls-tree", "--name-only", commit_of(root, rev), f"{STACKS}/"))
-    if not listing.strip():
-        return target
-    data = git(root, "archive", "--format=tar", commit_of(root, rev), STACKS, binary=True)
-    assert isinstance(data, bytes)
-    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
-        for member in tar.getmembers():
-            name = Path(member.name)
-            if not member.isfile() or len(name.parts) != 2 or name.parts[0] != STACKS:
-                continue
-            handle = tar.extractfile(member)
-            if handle is not None:
-                (target / name.name).write_bytes(handle.read())
+    listing = str(git(root, "ls-tree", "-z", commit_of(root, rev), f"{STACKS}/"))
+    for entry in filter(None, listing.split("\0")):
+        meta, _, path = entry.partition("\t")
+        mode, kind, oid = meta.split()
+        name = Path(path).name
+        if kind != "blob" or mode not in ("100644", "100755") or path != f"{STACKS}/{name}":
+            continue
+        data = git(root, "cat-file", "blob", oid, binary=True)
+        assert isinstance(data, bytes)
+        (target / name).write_bytes(data)
     return target

@@ -161,3 +161,23 @@ def test_bad_revision_is_one_line_and_exit_1(repo: Path,
     assert main(["changed", "--base", "no-such-rev"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["'no-such-rev' is not a commit in " + str(repo.resolve())]
+
+
+def test_gitattributes_cannot_hide_a_stack_file_from_review(
+        repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Stack files are read from the object store, not through `git archive`, whose
+    export-ignore / export-subst a pull request could use to hide or rewrite them."""
+    base = git(repo, "rev-parse", "HEAD")
+    (repo / ".gitattributes").write_text("stacks/* export-ignore\nstacks/* export-subst\n")
+    text = (repo / TEAM).read_text().replace("team: insights", "team: hidden")
+    (repo / "stacks/Pulumi.hidden-prod.yaml").write_text(text + "# $Format:%H$\n")
+    (repo / "stacks/link.yaml").symlink_to("/etc/passwd")
+    commit_all(repo, "hide")
+    doc = changed(capsys, "--base", base)
+    assert deploy(doc) == [("hidden-prod", "added")]
+    assert doc["destroy"] == []
+    from infra.review.gitrev import extract_stacks
+
+    out = extract_stacks(repo, "HEAD", repo.parent / "extracted")
+    assert (out / "Pulumi.hidden-prod.yaml").read_text().endswith("# $Format:%H$\n")
+    assert not (out / "link.yaml").exists()
