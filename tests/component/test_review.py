@@ -76,3 +76,16 @@ def test_a_bad_revision_is_one_line(repo: Path, capsys: pytest.CaptureFixture[st
     assert main(["review", "--base", "nope"]) == 1
     assert capsys.readouterr().err.strip().endswith("'nope' is not a commit in "
                                                     f"{repo.resolve()}")
+
+
+def test_a_new_team_from_teamstack_new_gets_a_passing_review(
+        repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The self-service path end to end: `new` writes the file, the review plans it."""
+    assert main(["new", "nlp", "--environment", "prod", "--profile", "experiment",
+                 "--members", "alice:alice@example.com"]) == 0
+    commit_all(repo, "Ask for nlp's prod environment")
+    code, text = run(repo)
+    assert code == 0, text
+    assert "| nlp-prod | team | added |" in text
+    assert re.search(r"^\| nlp-prod \| [1-9]\d* \| 0 \| 0 \|$", text, re.MULTILINE)
+    assert "**Guardrails:** ✅ all passed" in text
