@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "infra.commands.review",
     "infra.commands.codeowners",
     "infra.commands.new",
+    "infra.commands.drift",
 )
 
 
