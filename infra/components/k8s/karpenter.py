@@ -62,7 +62,8 @@ class Karpenter(TeamstackComponent):
             message_retention_seconds=QUEUE_RETENTION_SECONDS, sqs_managed_sse_enabled=True,
             opts=self.child())
         aws.sqs.QueuePolicy(f"{name}-interruptions-policy", queue_url=self.queue.url,
-                            policy=self.queue.arn.apply(iam.interruption_queue_policy),
+                            policy=self.queue.arn.apply(lambda arn: iam.interruption_queue_policy(
+                                arn, iam.karpenter_rule_prefix(arn, cluster.name))),
                             opts=self.child())
         for rule_name, pattern in iam.INTERRUPTION_EVENTS.items():
             rule = aws.cloudwatch.EventRule(
