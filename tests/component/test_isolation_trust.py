@@ -71,7 +71,8 @@ def test_no_cluster_admin_for_its_creator_but_an_explicit_entry(
                if a.inputs["policyArn"].endswith("/AmazonEKSClusterAdminPolicy")]
     assert admin.inputs["principalArn"] == "arn:aws:iam::123456789012:user/teamstack-plan"
     assert admin.inputs["accessScope"] == {"type": "cluster"}
-    entries = {e.inputs["principalArn"] for e in platform.of_type("aws:eks/accessEntry:AccessEntry")}
+    entries = {e.inputs["principalArn"]
+               for e in platform.of_type("aws:eks/accessEntry:AccessEntry")}
     assert admin.inputs["principalArn"] in entries
 
 
