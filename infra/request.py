@@ -17,7 +17,15 @@ import zoneinfo
 from typing import Annotated, Any, Literal
 
 from croniter import croniter
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from infra.catalog import DESKTOP_SIZES, ENVIRONMENTS, PYTHON_VERSIONS, TOOLCHAIN_EXTRAS
 from infra.profiles import PROFILE_NAMES
@@ -287,6 +295,16 @@ class CiRunners(Model):
                 raise ValueError(f"{item!r} is not of the form org/repository")
         return value
 
+    @model_validator(mode="after")
+    def _repositories_in_org(self) -> CiRunners:
+        # Runner sets are registered per repository with the org's GitHub App.
+        foreign = [r for r in self.repositories
+                   if r.split("/")[0].lower() != self.github_org.lower()]
+        if foreign:
+            raise ValueError(f"repositories {', '.join(foreign)} are not in github_org "
+                             f"{self.github_org!r}")
+        return self
+
 
 class Toolchain(Model):
     python: str = Field(default="3.11",
@@ -363,6 +381,21 @@ class TeamRequest(Model):
                 raise ValueError(f"spark.event_log_bucket {wanted!r} is not one of "
                                  f"storage.buckets ({', '.join(buckets)})")
         return self
+
+    @field_validator("ci_runners")
+    @classmethod
+    def _app_secret_is_the_teams(cls, value: CiRunners | None,
+                                 info: ValidationInfo) -> CiRunners | None:
+        """The deployer copies the named secret into the team's cluster: a name outside the
+        team's prefix would hand another team's credentials to this team."""
+        if value is None or value.app_secret is None or "team" not in info.data \
+                or "environment" not in info.data:
+            return value
+        prefix = f"teamstack/{info.data['team']}-{info.data['environment']}/"
+        if not value.app_secret.startswith(prefix) or value.app_secret.startswith("arn:"):
+            raise ValueError(f"app_secret {value.app_secret!r} is not the team's: use a "
+                             f"Secrets Manager name under {prefix}")
+        return value
 
     @property
     def stack_name(self) -> str:

@@ -141,6 +141,8 @@ def team_identity(ctx: Any) -> None:
         idp_issuer=ctx.platform_output("people_idp_issuer"),
         idp_audience=ctx.platform_output("people_idp_audience"),
         pod_clusters=pod_clusters(ctx)))
+    if storage is not None:
+        storage.restrict_mounts([identity.workload_role.arn], csi_clusters=pod_clusters(ctx))
     ctx.people_role = identity.people_role
     ctx.workload_role = identity.workload_role
     ctx.instance_profile = identity.instance_profile

@@ -226,6 +226,7 @@ def team_runners(ctx: Any) -> None:
     CiRunners("ci-runners", RunnersArgs(
         team=req.team, naming=ctx.naming, namespace=ctx.namespace,
         github_org=runners.github_org, app_secret=runners.app_secret,
+        repositories=list(runners.repositories),
         max_runners=runners.max_runners, gpu_runners=gpu_runners, bundle=bundle,
         chart_version=platform_request(ctx).charts.arc_runner_set,
         provider=ctx.kubernetes_provider, depends_on=[_TEAM[ctx].namespace]))

@@ -148,14 +148,33 @@ class ClusterAddons(TeamstackComponent):
             namespace=names.EFS_CSI_NAMESPACE,
             service_account=names.EFS_CSI_CONTROLLER_SERVICE_ACCOUNT, role_arn=role.arn,
             opts=self.child(depends_on=cluster.addons))
+        # The node daemon mounts notebook homes with IAM authorization (mount option ``iam``)
+        # under a role that holds no permission itself: each team's file-system policy names
+        # it and admits it through that team's access points only. It has no boundary on
+        # purpose: IAM limits a grant to a role's ARN by the role's boundary, and the cluster
+        # boundary excludes EFS clients; with no policy attached there is nothing to bound.
+        node_role = aws.iam.Role(f"{name}-efs-csi-node",
+                                 name=names.efs_csi_node_role(cluster.name),
+                                 assume_role_policy=iam.pod_identity_trust(
+                                     account, cluster=cluster.name,
+                                     namespace=names.EFS_CSI_NAMESPACE),
+                                 opts=self.child())
+        node_association = aws.eks.PodIdentityAssociation(
+            f"{name}-efs-csi-node-identity", cluster_name=cluster.cluster.name,
+            namespace=names.EFS_CSI_NAMESPACE,
+            service_account=names.EFS_CSI_NODE_SERVICE_ACCOUNT, role_arn=node_role.arn,
+            opts=self.child(depends_on=cluster.addons))
         helm_release(
             self, f"{name}-efs-csi", release="aws-efs-csi-driver", chart=efs_csi.CHART,
             version=version, namespace=names.EFS_CSI_NAMESPACE, provider=cluster.provider,
-            depends_on=[association],
+            depends_on=[association, node_association],
             values=efs_csi.EfsCsiValues(
                 controller=efs_csi.Controller(
                     service_account=efs_csi.ServiceAccount(
                         name=names.EFS_CSI_CONTROLLER_SERVICE_ACCOUNT),
                     node_selector=SYSTEM_NODE_SELECTOR, tolerations=[SYSTEM_TOLERATION]),
-                node=efs_csi.Node(tolerations=[Toleration(operator="Exists")]),
+                node=efs_csi.Node(
+                    service_account=efs_csi.ServiceAccount(
+                        name=names.EFS_CSI_NODE_SERVICE_ACCOUNT),
+                    tolerations=[Toleration(operator="Exists")]),
             ).dump())

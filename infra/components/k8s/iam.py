@@ -40,13 +40,20 @@ def service_trust(service: str, *, tag_session: bool = False, account: str | Non
     return _doc([statement])
 
 
-def pod_identity_trust(account: str) -> str:
-    """Trust for EKS Pod Identity, for clusters of this account only."""
+def pod_identity_trust(account: str, *, cluster: str | None = None,
+                       namespace: str | None = None) -> str:
+    """Trust for EKS Pod Identity, for clusters of this account only; with ``cluster`` and
+    ``namespace``, for pods of that cluster and namespace only (the agent's session tags)."""
+    equals = {"aws:SourceAccount": account}
+    if cluster is not None:
+        equals["aws:RequestTag/eks-cluster-name"] = cluster
+    if namespace is not None:
+        equals["aws:RequestTag/kubernetes-namespace"] = namespace
     return _doc([{
         "Effect": "Allow",
         "Principal": {"Service": POD_IDENTITY_PRINCIPAL},
         "Action": ["sts:AssumeRole", "sts:TagSession"],
-        "Condition": {"StringEquals": {"aws:SourceAccount": account}},
+        "Condition": {"StringEquals": equals},
     }])
 
 
