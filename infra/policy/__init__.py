@@ -9,7 +9,7 @@ Interface (pure Python; reads a ``ResourceGraph``, imports no Pulumi)::
 Rules (ids are stable, for reviews): ``s3.public-access-block``, ``s3.encryption``,
 ``ec2.imdsv2``, ``ec2.volume-encryption``, ``network.open-ingress``, ``tags.required``,
 ``iam.wildcard-data-access``, ``iam.permissions-boundary``, ``iam.confused-deputy``,
-``iam.pod-identity-scope``. Callers fail a plan on any
+``iam.pod-identity-scope``, ``efs.file-system-policy``. Callers fail a plan on any
 violation; the components are written so that the example stacks have none.
 """
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from infra.plan.graph import ResourceGraph
 from infra.policy.compute import check_imdsv2, check_volume_encryption
+from infra.policy.efs import check_file_system_policies
 from infra.policy.iam import check_team_role_boundary, check_wildcard_data_access
 from infra.policy.network import check_open_ingress
 from infra.policy.s3 import check_encryption, check_public_access
@@ -35,6 +36,7 @@ RULES: tuple[Rule, ...] = (
     check_team_role_boundary,
     check_source_conditions,
     check_pod_identity_scope,
+    check_file_system_policies,
 )
 
 

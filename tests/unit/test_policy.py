@@ -300,7 +300,7 @@ def test_every_rule_is_registered_and_a_rule_never_crashes_on_odd_inputs() -> No
                             "aws:ec2/securityGroup:SecurityGroup", "aws:iam/policy:Policy")])
     assert {v.rule for v in check(odd)} >= {"s3.public-access-block", "ec2.imdsv2",
                                            "tags.required"}
-    assert len(RULES) == 10
+    assert len(RULES) == 11
 
 
 def test_example_stacks_have_no_violations(example_plans: dict[str, ResourceGraph]) -> None:
