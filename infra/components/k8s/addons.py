@@ -15,7 +15,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from infra.components.base import TeamstackComponent
-from infra.components.k8s import iam, names
+from infra.components.k8s import admission, iam, names
 from infra.components.k8s.cluster import EksCluster
 from infra.helm import arc, efs_csi, nvidia, spark_operator
 from infra.helm.base import (
@@ -84,6 +84,15 @@ class ClusterAddons(TeamstackComponent):
             metadata=k8s.meta.v1.ObjectMetaArgs(name=names.PLACEHOLDER_PRIORITY_CLASS),
             value=PLACEHOLDER_PRIORITY, preemption_policy="Never", global_default=False,
             description="Warm-capacity placeholders: preempted by any real pod", opts=kopts)
+
+        # Team pools are kept to their teams at admission, not by taints alone (admission.py).
+        pool_policy = k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
+            f"{name}-team-pools", metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=admission.POLICY_NAME), spec=admission.policy_spec(), opts=kopts)
+        k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
+            f"{name}-team-pools-binding", metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=admission.POLICY_NAME), spec=admission.binding_spec(),
+            opts=self.child(provider=provider, depends_on=[pool_policy]))
 
         self._efs_csi(name, cluster, charts.aws_efs_csi_driver)
         helm_release(
