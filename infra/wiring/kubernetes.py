@@ -35,7 +35,7 @@ from infra.components.k8s.spark import SparkArgs, SparkOperatorTeam
 from infra.components.tagging import TAG_COMPONENT, stack_tags
 from infra.profiles import resolve
 from infra.request import PlatformRequest, TeamRequest
-from infra.wiring.aws import platform_request
+from infra.wiring.aws import platform_request, pod_clusters
 
 
 @dataclass(frozen=True)
@@ -171,7 +171,11 @@ def team_spark(ctx: Any) -> None:
             main_file=spark.main_application_file, schedule=spark.schedule,
             policy=bundle.spark, cluster_name=ctx.kubernetes_cluster_name,
             workload_role=ctx.workload_role, provider=ctx.kubernetes_provider,
-            depends_on=[_TEAM[ctx].namespace]))
+            depends_on=[_TEAM[ctx].namespace],
+            bucket_arn=ctx.storage.buckets[bucket_name].arn, key_arn=ctx.storage.key.arn,
+            role_name=ctx.naming.physical("spark-history"),
+            permissions_boundary=getattr(ctx, "permissions_boundary", None),
+            pod_clusters=pod_clusters(ctx)))
         return
     EmrSpark("spark", EmrArgs(
         naming=ctx.naming, team=req.team, bucket=bucket,
