@@ -234,9 +234,10 @@ class Spark(Model):
     max_executors: int = Field(default=20, ge=1, le=2000,
                                description="Upper bound of dynamic allocation.")
     image: str = Field(
-        default="apache/spark:3.5.3", pattern=r"^[a-z0-9./_-]+:[A-Za-z0-9._-]+$",
-        description="Spark image (operator engine) with a pinned tag; its version is the "
-                    "SparkApplication's sparkVersion.")
+        default="apache/spark:3.5.3",
+        pattern=r"^[a-z0-9./_-]+:[A-Za-z0-9._-]+(@sha256:[0-9a-f]{64})?$",
+        description="Spark image (operator engine) with a pinned tag, optionally also by digest "
+                    "(name:tag@sha256:...); its version is the SparkApplication's sparkVersion.")
     event_log_bucket: str | None = Field(
         default=None,
         description="Which of storage.buckets receives Spark event logs (read by the history "

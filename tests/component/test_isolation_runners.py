@@ -139,3 +139,14 @@ def test_app_key_lives_where_no_member_is_bound(example_plans: dict[str, Resourc
     assert policies == {"ci-default-deny-ingress", "ci-allow-same-namespace",
                         "ci-egress-all-but-nfs"}
     assert json.dumps(secrets).count("github_app_private_key") == 0  # values stay secret
+
+
+def test_spark_image_may_be_pinned_by_digest() -> None:
+    base = {"team": "nlp", "environment": "prod", "owners": ["@acme/x"], "cost_center": "CC-1",
+            "budget": {"monthly_usd": 1, "notify": ["a@example.com"]},
+            "storage": {"buckets": [{"name": "raw"}]}}
+    digest = "apache/spark:3.5.3@sha256:" + "0" * 64
+    request = TeamRequest.model_validate({**base, "spark": {"image": digest}})
+    assert request.spark is not None and request.spark.image == digest
+    with pytest.raises(ValidationError):
+        TeamRequest.model_validate({**base, "spark": {"image": "apache/spark@sha256:abc"}})
