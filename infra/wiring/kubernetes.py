@@ -124,7 +124,8 @@ def team_kubernetes(ctx: Any) -> None:
         ClusterAddons("addons", AddonsArgs(
             cluster=cluster, charts=platform.charts, jupyterhub=False,
             spark_operator=bool(req.spark and req.spark.engine == "operator"),
-            arc_controller=req.ci_runners is not None),
+            arc_controller=req.ci_runners is not None,
+            efs_node_boundary=getattr(ctx, "permissions_boundary", None)),
             opts=pulumi.ResourceOptions(depends_on=[karpenter]))
         ctx.kubernetes_provider = cluster.provider
         ctx.kubernetes_cluster_name = cluster.cluster.name

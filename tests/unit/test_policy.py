@@ -166,9 +166,10 @@ def test_unencrypted_volumes_are_reported() -> None:
     assert rules_of(graph(res("aws:ebs/volume:Volume", "v", {"tags": TAGS,
                                                              "encrypted": True}))) == []
     fs = res("aws:efs/fileSystem:FileSystem", "fs", {"tags": TAGS})
-    assert rules_of(graph(fs)) == ["ec2.volume-encryption"]
+    # (a file system without a file-system policy also breaks efs.file-system-policy)
+    assert rules_of(graph(fs)) == ["ec2.volume-encryption", "efs.file-system-policy"]
     assert rules_of(graph(res("aws:efs/fileSystem:FileSystem", "fs",
-                              {"tags": TAGS, "encrypted": True}))) == []
+                              {"tags": TAGS, "encrypted": True}))) == ["efs.file-system-policy"]
 
 
 def test_node_group_needs_a_launch_template() -> None:

@@ -218,7 +218,8 @@ class EksCluster(TeamstackComponent):
                 partition: str) -> list[aws.eks.Addon]:
         """Network policy enforcement, Pod Identity and the EBS CSI driver (with its own role)."""
         ebs_role = aws.iam.Role(f"{name}-ebs-csi", name=f"{self.name}-ebs-csi",
-                                assume_role_policy=iam.pod_identity_trust(account),
+                                assume_role_policy=iam.pod_identity_trust(
+                                    account, cluster=self.name, namespace="kube-system"),
                                 permissions_boundary=self.boundary.arn, opts=self.child())
         aws.iam.RolePolicyAttachment(
             f"{name}-ebs-csi-policy", role=ebs_role.name,

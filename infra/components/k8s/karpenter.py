@@ -76,7 +76,8 @@ class Karpenter(TeamstackComponent):
 
         controller_role = aws.iam.Role(
             f"{name}-controller", name=f"{cluster.name}-karpenter-controller",
-            assume_role_policy=iam.pod_identity_trust(account),
+            assume_role_policy=iam.pod_identity_trust(account, cluster=cluster.name,
+                                                      namespace=names.KARPENTER_NAMESPACE),
             permissions_boundary=cluster.boundary.arn, opts=self.child())
         controller_policy = aws.iam.RolePolicy(
             f"{name}-controller-policy", role=controller_role.id,

@@ -186,6 +186,7 @@ class SparkOperatorTeam(TeamstackComponent):
                     {"Sid": "ReadEventLogs", "Effect": "Allow", "Action": "s3:GetObject",
                      "Resource": f"{v[0]}/spark-events/*"},
                     {"Sid": "DecryptEventLogs", "Effect": "Allow", "Action": "kms:Decrypt",
-                     "Resource": v[1]}]}, sort_keys=True)),
+                     "Resource": [v[1]], "Condition": {"StringEquals": {
+                         "aws:ResourceTag/teamstack:team": args.team}}}]}, sort_keys=True)),
             opts=self.child())
         return role
