@@ -276,14 +276,18 @@ class CiRunners(Model):
     github_org: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}$",
                             description="GitHub organisation that owns the repositories.")
     repositories: list[str] = Field(
-        min_length=1, description="Repositories (org/name) whose workflows use these runners.")
+        min_length=1,
+        description="Repositories (org/name, in github_org) whose workflows use these runners; "
+                    "each gets runner sets registered for it alone (runs-on: <team>-cpu with one "
+                    "repository, <team>-<repo>-cpu with several).")
     profile: Profile = Field(default="experiment", description="Workload profile.")
     max_runners: int = Field(default=10, ge=1, le=500, description="Most runners at once.")
     gpu: bool = Field(default=False, description="Also offer GPU runners on the team's GPU pool.")
     app_secret: str | None = Field(
         default=None,
-        description="Secrets Manager name holding the GitHub App credentials; default "
-                    "teamstack/<team>-<env>/github-app. Never put the credentials here.")
+        description="Secrets Manager name holding the GitHub App credentials, under "
+                    "teamstack/<team>-<env>/ (default teamstack/<team>-<env>/github-app). Never "
+                    "put the credentials here.")
 
     _profile = field_validator("profile")(_check_profile)
 
