@@ -112,6 +112,9 @@ def test_service_accounts_bound_to_the_workload_role(example_plans: dict[str, Re
                 (names.JUPYTERHUB_NAMESPACE, f"{team}-notebook")}
     if request.spark:
         expected.add((names.team_namespace(team), "spark"))
+        # the history server reads event logs through its own read-only role (issue 11)
+        history = associations.pop((names.team_namespace(team), "spark-history"))
+        assert history["roleArn"].endswith(f"/{team}-prod-spark-history")
     assert set(associations) == expected
     for inputs in associations.values():
         assert inputs["roleArn"] == graph.outputs["workload_role_arn"]
