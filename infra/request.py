@@ -17,7 +17,15 @@ import zoneinfo
 from typing import Annotated, Any, Literal
 
 from croniter import croniter
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from infra.catalog import DESKTOP_SIZES, ENVIRONMENTS, PYTHON_VERSIONS, TOOLCHAIN_EXTRAS
 from infra.profiles import PROFILE_NAMES
@@ -226,9 +234,10 @@ class Spark(Model):
     max_executors: int = Field(default=20, ge=1, le=2000,
                                description="Upper bound of dynamic allocation.")
     image: str = Field(
-        default="apache/spark:3.5.3", pattern=r"^[a-z0-9./_-]+:[A-Za-z0-9._-]+$",
-        description="Spark image (operator engine) with a pinned tag; its version is the "
-                    "SparkApplication's sparkVersion.")
+        default="apache/spark:3.5.3",
+        pattern=r"^[a-z0-9./_-]+:[A-Za-z0-9._-]+(@sha256:[0-9a-f]{64})?$",
+        description="Spark image (operator engine) with a pinned tag, optionally also by digest "
+                    "(name:tag@sha256:...); its version is the SparkApplication's sparkVersion.")
     event_log_bucket: str | None = Field(
         default=None,
         description="Which of storage.buckets receives Spark event logs (read by the history "
@@ -267,14 +276,18 @@ class CiRunners(Model):
     github_org: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}$",
                             description="GitHub organisation that owns the repositories.")
     repositories: list[str] = Field(
-        min_length=1, description="Repositories (org/name) whose workflows use these runners.")
+        min_length=1,
+        description="Repositories (org/name, in github_org) whose workflows use these runners; "
+                    "each gets runner sets registered for it alone (runs-on: <team>-cpu with one "
+                    "repository, <team>-<repo>-cpu with several).")
     profile: Profile = Field(default="experiment", description="Workload profile.")
     max_runners: int = Field(default=10, ge=1, le=500, description="Most runners at once.")
     gpu: bool = Field(default=False, description="Also offer GPU runners on the team's GPU pool.")
     app_secret: str | None = Field(
         default=None,
-        description="Secrets Manager name holding the GitHub App credentials; default "
-                    "teamstack/<team>-<env>/github-app. Never put the credentials here.")
+        description="Secrets Manager name holding the GitHub App credentials, under "
+                    "teamstack/<team>-<env>/ (default teamstack/<team>-<env>/github-app). Never "
+                    "put the credentials here.")
 
     _profile = field_validator("profile")(_check_profile)
 
@@ -286,6 +299,16 @@ class CiRunners(Model):
             if len(parts) != 2 or not all(parts):
                 raise ValueError(f"{item!r} is not of the form org/repository")
         return value
+
+    @model_validator(mode="after")
+    def _repositories_in_org(self) -> CiRunners:
+        # Runner sets are registered per repository with the org's GitHub App.
+        foreign = [r for r in self.repositories
+                   if r.split("/")[0].lower() != self.github_org.lower()]
+        if foreign:
+            raise ValueError(f"repositories {', '.join(foreign)} are not in github_org "
+                             f"{self.github_org!r}")
+        return self
 
 
 class Toolchain(Model):
@@ -363,6 +386,21 @@ class TeamRequest(Model):
                 raise ValueError(f"spark.event_log_bucket {wanted!r} is not one of "
                                  f"storage.buckets ({', '.join(buckets)})")
         return self
+
+    @field_validator("ci_runners")
+    @classmethod
+    def _app_secret_is_the_teams(cls, value: CiRunners | None,
+                                 info: ValidationInfo) -> CiRunners | None:
+        """The deployer copies the named secret into the team's cluster: a name outside the
+        team's prefix would hand another team's credentials to this team."""
+        if value is None or value.app_secret is None or "team" not in info.data \
+                or "environment" not in info.data:
+            return value
+        prefix = f"teamstack/{info.data['team']}-{info.data['environment']}/"
+        if not value.app_secret.startswith(prefix) or value.app_secret.startswith("arn:"):
+            raise ValueError(f"app_secret {value.app_secret!r} is not the team's: use a "
+                             f"Secrets Manager name under {prefix}")
+        return value
 
     @property
     def stack_name(self) -> str:

@@ -21,6 +21,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.components.base import Naming, TeamstackComponent
+from infra.components.k8s import names
 from infra.components.policies import (
     TeamResources,
     boundary_statements,
@@ -95,6 +96,10 @@ class IdentityArgs:
     idp_type: pulumi.Input[str] = "saml"
     idp_issuer: pulumi.Input[str] = ""
     idp_audience: pulumi.Input[str] = ""
+    # Where the team's pods run: the clusters (platform's, and the team's own if dedicated)
+    # and namespaces (the team's, the hub's) the workload role's Pod Identity trust admits.
+    pod_clusters: Sequence[str] = ()
+    pod_namespaces: Sequence[str] = ()
 
 
 class TeamIdentity(TeamstackComponent):
@@ -126,7 +131,10 @@ class TeamIdentity(TeamstackComponent):
         self.workload_role = aws.iam.Role(
             f"{name}-workload", name=naming.physical("workload"), path=ROLE_PATH,
             description=f"Pods (EKS Pod Identity) and hosts of {naming.prefix}",
-            assume_role_policy=workload_trust(account),
+            assume_role_policy=workload_trust(
+                account, args.pod_clusters,
+                args.pod_namespaces or (names.team_namespace(args.team),
+                                        names.JUPYTERHUB_NAMESPACE)),
             permissions_boundary=self.boundary.arn, opts=self.child())
         aws.iam.RolePolicy(
             f"{name}-workload", name="team-access", role=self.workload_role.id,

@@ -29,6 +29,7 @@ from infra.components.identity import (
     PeopleIdentityProvider,
     TeamIdentity,
 )
+from infra.components.k8s.names import cluster_name
 from infra.components.network import NetworkArgs, NetworkPlatform
 from infra.components.storage import HomeMember, StorageArgs, TeamStorage
 from infra.profiles import resolve
@@ -88,6 +89,15 @@ def platform_identity(ctx: Any) -> None:
 
 # -- team ----------------------------------------------------------------------------------------
 
+def pod_clusters(ctx: Any) -> list[str]:
+    """The clusters the team's pods run on: the platform's, and its own with a dedicated pool."""
+    req = ctx.request
+    clusters = [cluster_name(f"platform-{platform_request(ctx).environment}")]
+    if req.gpu is not None and req.gpu.isolation == "dedicated":
+        clusters.append(cluster_name(ctx.naming.prefix))
+    return clusters
+
+
 def team_hosts(ctx: Any) -> None:
     hosts = TeamHosts("hosts", HostsArgs(naming=ctx.naming,
                                          vpc_id=ctx.platform_output("vpc_id")))
@@ -129,7 +139,10 @@ def team_identity(ctx: Any) -> None:
         idp_arn=ctx.platform_output("people_idp_arn"),
         idp_type=ctx.platform_output("people_idp_type"),
         idp_issuer=ctx.platform_output("people_idp_issuer"),
-        idp_audience=ctx.platform_output("people_idp_audience")))
+        idp_audience=ctx.platform_output("people_idp_audience"),
+        pod_clusters=pod_clusters(ctx)))
+    if storage is not None:
+        storage.restrict_mounts([identity.workload_role.arn], csi_clusters=pod_clusters(ctx))
     ctx.people_role = identity.people_role
     ctx.workload_role = identity.workload_role
     ctx.instance_profile = identity.instance_profile

@@ -35,7 +35,7 @@ from infra.components.k8s.spark import SparkArgs, SparkOperatorTeam
 from infra.components.tagging import TAG_COMPONENT, stack_tags
 from infra.profiles import resolve
 from infra.request import PlatformRequest, TeamRequest
-from infra.wiring.aws import platform_request
+from infra.wiring.aws import platform_request, pod_clusters
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,8 @@ def team_kubernetes(ctx: Any) -> None:
         ClusterAddons("addons", AddonsArgs(
             cluster=cluster, charts=platform.charts, jupyterhub=False,
             spark_operator=bool(req.spark and req.spark.engine == "operator"),
-            arc_controller=req.ci_runners is not None),
+            arc_controller=req.ci_runners is not None,
+            efs_node_boundary=getattr(ctx, "permissions_boundary", None)),
             opts=pulumi.ResourceOptions(depends_on=[karpenter]))
         ctx.kubernetes_provider = cluster.provider
         ctx.kubernetes_cluster_name = cluster.cluster.name
@@ -171,7 +172,11 @@ def team_spark(ctx: Any) -> None:
             main_file=spark.main_application_file, schedule=spark.schedule,
             policy=bundle.spark, cluster_name=ctx.kubernetes_cluster_name,
             workload_role=ctx.workload_role, provider=ctx.kubernetes_provider,
-            depends_on=[_TEAM[ctx].namespace]))
+            depends_on=[_TEAM[ctx].namespace],
+            bucket_arn=ctx.storage.buckets[bucket_name].arn, key_arn=ctx.storage.key.arn,
+            role_name=ctx.naming.physical("spark-history"),
+            permissions_boundary=getattr(ctx, "permissions_boundary", None),
+            pod_clusters=pod_clusters(ctx)))
         return
     EmrSpark("spark", EmrArgs(
         naming=ctx.naming, team=req.team, bucket=bucket,
@@ -226,6 +231,7 @@ def team_runners(ctx: Any) -> None:
     CiRunners("ci-runners", RunnersArgs(
         team=req.team, naming=ctx.naming, namespace=ctx.namespace,
         github_org=runners.github_org, app_secret=runners.app_secret,
+        repositories=list(runners.repositories),
         max_runners=runners.max_runners, gpu_runners=gpu_runners, bundle=bundle,
         chart_version=platform_request(ctx).charts.arc_runner_set,
         provider=ctx.kubernetes_provider, depends_on=[_TEAM[ctx].namespace]))

@@ -10,17 +10,21 @@ ScheduledSparkApplication that runs the retraining job.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from io import StringIO
 from typing import Any
 
 import pulumi
+import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 from ruamel.yaml import YAML
 
 from infra.components.base import TeamstackComponent
 from infra.components.k8s import names, spark_specs
 from infra.components.k8s.namespace import pod_identity
+from infra.components.policies import workload_trust_pods
 from infra.profiles.model import SparkPolicy
 
 HISTORY_SERVER = "spark-history"
@@ -47,6 +51,13 @@ class SparkArgs:
     workload_role: Any
     provider: k8s.Provider
     depends_on: list[pulumi.Resource]
+    # For the history server's own read-only role (event logs only); without the bucket ARN
+    # the history server gets no AWS identity at all.
+    bucket_arn: pulumi.Input[str] | None = None
+    key_arn: pulumi.Input[str] | None = None
+    role_name: str = ""  # <team>-<env>-spark-history
+    permissions_boundary: pulumi.Input[str] | None = None
+    pod_clusters: Sequence[str] = ()
 
 
 class SparkOperatorTeam(TeamstackComponent):
@@ -127,6 +138,14 @@ class SparkOperatorTeam(TeamstackComponent):
                 run_as_non_root=True, run_as_user=185, allow_privilege_escalation=False,
                 capabilities=k8s.core.v1.CapabilitiesArgs(drop=["ALL"]),
                 seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault")))
+        # Its own service account: no Kubernetes API token (it reads files, it manages no
+        # pods) and, through Pod Identity, a role that can only read the event logs.
+        account = k8s.core.v1.ServiceAccount(
+            f"{name}-history-sa", metadata=meta(HISTORY_SERVER),
+            automount_service_account_token=False, opts=kopts)
+        pod_identity(self, f"{name}-history-identity", cluster_name=args.cluster_name,
+                     namespace=args.namespace, service_account=HISTORY_SERVER,
+                     role=self._history_role(name, args), depends_on=[account])
         k8s.apps.v1.Deployment(
             f"{name}-history", metadata=meta(HISTORY_SERVER),
             spec=k8s.apps.v1.DeploymentSpecArgs(
@@ -134,7 +153,8 @@ class SparkOperatorTeam(TeamstackComponent):
                 template=k8s.core.v1.PodTemplateSpecArgs(
                     metadata=k8s.meta.v1.ObjectMetaArgs(labels=labels),
                     spec=k8s.core.v1.PodSpecArgs(
-                        service_account_name=spark_specs.SPARK_SERVICE_ACCOUNT,
+                        service_account_name=HISTORY_SERVER,
+                        automount_service_account_token=False,
                         containers=[container]))),
             opts=kopts)
         k8s.core.v1.Service(
@@ -144,3 +164,29 @@ class SparkOperatorTeam(TeamstackComponent):
                 ports=[k8s.core.v1.ServicePortArgs(name="http", port=spark_specs.HISTORY_PORT,
                                                    target_port="http")]),
             opts=kopts)
+
+    def _history_role(self, name: str, args: SparkArgs) -> aws.iam.Role | None:
+        """Read the event logs, decrypt them; nothing else (the team's workload role would let a
+        compromised UI write and delete every object of the team)."""
+        if args.bucket_arn is None or args.key_arn is None:
+            return None
+        account = aws.get_caller_identity().account_id
+        role = aws.iam.Role(
+            f"{name}-history-role", name=args.role_name, path="/teamstack/",
+            assume_role_policy=workload_trust_pods(account, args.pod_clusters, [args.namespace]),
+            permissions_boundary=args.permissions_boundary, opts=self.child())
+        aws.iam.RolePolicy(
+            f"{name}-history-role", name="read-event-logs", role=role.id,
+            policy=pulumi.Output.all(args.bucket_arn, args.key_arn).apply(
+                lambda v: json.dumps({"Version": "2012-10-17", "Statement": [
+                    {"Sid": "ListEventLogs", "Effect": "Allow", "Action": "s3:ListBucket",
+                     "Resource": v[0],
+                     "Condition": {"StringLike": {"s3:prefix": ["spark-events/*",
+                                                                "spark-events"]}}},
+                    {"Sid": "ReadEventLogs", "Effect": "Allow", "Action": "s3:GetObject",
+                     "Resource": f"{v[0]}/spark-events/*"},
+                    {"Sid": "DecryptEventLogs", "Effect": "Allow", "Action": "kms:Decrypt",
+                     "Resource": [v[1]], "Condition": {"StringEquals": {
+                         "aws:ResourceTag/teamstack:team": args.team}}}]}, sort_keys=True)),
+            opts=self.child())
+        return role
