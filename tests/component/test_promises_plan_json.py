@@ -1,0 +1,89 @@
+"""The promise: the JSON plan is canonical -- keys sorted at every depth, resources sorted by
+URN, and the same text whatever order the program registered things in.
+
+Checked on the example stacks' real plans with everything a plan carries (cost, guardrails,
+a diff and a cost diff against a base), not only by comparing two runs (which would also
+agree if both were unsorted in the same way).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from infra.plan import consumers
+from infra.plan.diff import diff_plans
+from infra.plan.graph import Resource, ResourceGraph
+from infra.plan.render import PlanReport, to_json
+from infra.stackfile import load_or_raise, stack_files
+
+ROOT = Path(__file__).resolve().parents[2]
+STACKS = ROOT / "stacks"
+
+
+def reversed_tree(value: Any) -> Any:
+    """The same data with every mapping's keys inserted in reverse order."""
+    if isinstance(value, dict):
+        return {k: reversed_tree(value[k]) for k in reversed(list(value))}
+    if isinstance(value, list):
+        return [reversed_tree(v) for v in value]
+    return value
+
+
+def unsorted_objects(text: str) -> list[list[str]]:
+    """Key lists of every JSON object in ``text`` whose keys are not in sorted order."""
+    bad: list[list[str]] = []
+
+    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        keys = [k for k, _ in pairs]
+        if keys != sorted(keys):
+            bad.append(keys)
+        return dict(pairs)
+
+    json.loads(text, object_pairs_hook=hook)
+    return bad
+
+
+def full_report(graphs: list[ResourceGraph]) -> PlanReport:
+    stacks = {path.name[len("Pulumi."):-len(".yaml")]: load_or_raise(path, STACKS)
+              for path in stack_files(STACKS)}
+    report = PlanReport(graphs=graphs)
+    consumers.attach(report, stacks)
+    head = {g.stack: g.to_json()["resources"] for g in graphs}
+    base = {stack: resources[1:] for stack, resources in head.items()}  # one resource "new"
+    report.diffs = diff_plans(base, head)
+    report.base = "HEAD~1"
+    consumers.attach_cost_diff(report, {"stacks": []})
+    return report
+
+
+def test_plan_json_keys_are_sorted_at_every_depth(
+        example_plans: dict[str, ResourceGraph]) -> None:
+    report = full_report([example_plans[name] for name in sorted(example_plans)])
+    text = to_json(report)
+    doc = json.loads(text)
+    # The report really carries every part, so that every part's keys were checked.
+    assert {"stacks", "base", "diff", "cost_diff"} <= doc.keys()
+    assert all({"cost", "guardrails", "resources"} <= s.keys() for s in doc["stacks"])
+    assert unsorted_objects(text) == []
+    for stack in doc["stacks"]:
+        urns = [r["urn"] for r in stack["resources"]]
+        assert urns == sorted(urns), stack["stack"]
+
+
+def test_plan_json_does_not_depend_on_registration_order(
+        example_plans: dict[str, ResourceGraph]) -> None:
+    graphs = [example_plans[name] for name in sorted(example_plans)]
+    shuffled = [
+        ResourceGraph(g.stack, [
+            Resource(r.urn, r.type, r.name, r.parent, reversed_tree(r.inputs), r.dependencies,
+                     r.provider, r.custom, r.ignore_changes)
+            for r in reversed(g.resources)])
+        for g in graphs]
+    assert to_json(PlanReport(graphs=shuffled)) == to_json(PlanReport(graphs=graphs))
+
+
+def test_the_sortedness_check_can_fail() -> None:
+    """The helper above does find an unsorted object, however deep."""
+    assert unsorted_objects('{"a": {"b": [{"d": 1, "c": 2}]}}') == [["d", "c"]]
