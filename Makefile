@@ -64,6 +64,7 @@ mutation-report:
 
 docs: venv
 	$(BIN)/python -m infra.docs > docs/request-reference.md
+	$(BIN)/python -m infra.profile_docs > docs/profile-reference.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis mutants
