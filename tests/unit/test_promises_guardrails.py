@@ -244,10 +244,10 @@ def test_a_log_delivery_bucket_may_use_sse_s3_and_only_it() -> None:
         {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::b1/*",
          "Principal": {"Service": "logging.s3.amazonaws.com", "AWS": "arn:aws:iam::1:root"}}]})
     policy = "aws:s3/bucketPolicy:BucketPolicy"
-    logs = bucket(PAB, sse_s3) + [res(policy, "b1-policy", {"bucket": "b1",
-                                                            "policy": logs_policy})]
-    shared = bucket(PAB, sse_s3) + [res(policy, "b1-policy", {"bucket": "b1",
-                                                              "policy": shared_policy})]
+    logs = [*bucket(PAB, sse_s3),
+            res(policy, "b1-policy", {"bucket": "b1", "policy": logs_policy})]
+    shared = [*bucket(PAB, sse_s3),
+              res(policy, "b1-policy", {"bucket": "b1", "policy": shared_policy})]
     assert "s3.encryption" not in rules_hit(logs)
     assert "s3.encryption" in rules_hit(shared)
     assert "s3.encryption" in rules_hit(bucket(PAB, sse_s3))
