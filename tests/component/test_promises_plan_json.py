@@ -87,3 +87,48 @@ def test_plan_json_does_not_depend_on_registration_order(
 def test_the_sortedness_check_can_fail() -> None:
     """The helper above does find an unsorted object, however deep."""
     assert unsorted_objects('{"a": {"b": [{"d": 1, "c": 2}]}}') == [["d", "c"]]
+
+
+TEAMS = ("vision-prod", "analytics-prod", "insights-prod")
+
+
+def runtime_owned_in_plan(stack: str, graph: ResourceGraph) -> list[tuple[str, str]]:
+    """(resource URN, property) the request's profiles say something else owns at run time,
+    for the resources of this stack that carry those fields."""
+    from infra.components.k8s.runners import RUNTIME_PROPERTY_MAP
+    from infra.profiles import resolve
+
+    request = load_or_raise(STACKS / f"Pulumi.{stack}.yaml", STACKS).team
+    expected: list[tuple[str, str]] = []
+    if request.desktops is not None:
+        bundle = resolve(request.desktops.profile, request)
+        for resource in graph.of_type("aws:ec2/instance:Instance"):
+            if resource.name.startswith("desktops-"):
+                expected += [(resource.urn, p)
+                             for p in bundle.ignore_changes("aws:ec2/instance:Instance")]
+    if request.gpu is not None and resolve(request.gpu.profile, request).karpenter.warm_floor:
+        [warm] = [r for r in graph.of_type("kubernetes:apps/v1:Deployment")
+                  if r.name.endswith("gpu-warm")]
+        expected.append((warm.urn, "spec.replicas"))
+    if request.ci_runners is not None:
+        bundle = resolve(request.ci_runners.profile, request)
+        owned = bundle.ignore_changes(
+            "kubernetes:actions.github.com/v1alpha1:AutoscalingRunnerSet")
+        [release] = [r for r in graph.of_type("kubernetes:helm.sh/v3:Release")
+                     if r.inputs.get("name") == f"{request.team}-cpu"]
+        expected += [(release.urn, RUNTIME_PROPERTY_MAP[p]) for p in owned]
+    return expected
+
+
+def test_runtime_owned_fields_are_marked_in_the_plan(
+        example_plans: dict[str, ResourceGraph]) -> None:
+    """README: a resource whose fields an autoscaler or a schedule owns lists them under
+    ``ignoreChanges`` in the plan, so ``pulumi up`` leaves them alone."""
+    checked = 0
+    for stack in TEAMS:
+        graph = example_plans[stack]
+        listed = {r["urn"]: r.get("ignoreChanges", []) for r in graph.to_json()["resources"]}
+        for urn, prop in runtime_owned_in_plan(stack, graph):
+            assert prop in listed[urn], (stack, urn, prop)
+            checked += 1
+    assert checked >= 8  # desktops of three teams, a warm GPU pool, a runner floor
