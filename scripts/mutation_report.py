@@ -7,7 +7,9 @@ issue names them: a package directory or a single file), subtracts the mutants l
 equivalent in mutation/equivalents.toml (each with its reason), and prints per module:
 killed, survived, no tests, the score, and the surviving mutants nobody has explained.
 
-Usage: python scripts/mutation_report.py [--fail-under 85] [--files]
+Usage: python scripts/mutation_report.py [--fail-under 85] [--files] [--survivors]
+(``--survivors`` prints only the unexplained survivors' names, e.g. to retest just those:
+``mutmut run $(python scripts/mutation_report.py --survivors)``.)
 Exit 0; 1 if a measured module scores under --fail-under; 2 if there are no results.
 """
 
@@ -124,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fail-under", type=float, default=None,
                         help="exit 1 if a measured module scores under this percentage")
     parser.add_argument("--files", action="store_true", help="one line per source file")
+    parser.add_argument("--survivors", action="store_true",
+                        help="print only the names of unexplained survivors")
     parser.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -132,6 +136,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     scores, seen = collect(args.root, args.files)
     equivalents = load_equivalents(args.root / "mutation" / "equivalents.toml")
+    if args.survivors:
+        for score in scores.values():
+            for name in score.unexplained:
+                print(name)
+        return 0
 
     header = f"{'module':<30} {'killed':>7} {'survived':>8} {'no tests':>8} {'equiv.':>6} " \
              f"{'not run':>7} {'score':>7}"
