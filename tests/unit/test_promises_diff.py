@@ -139,3 +139,27 @@ def test_added_and_removed_resources_and_stacks() -> None:
         == [other["urn"]]
     assert by_stack["both"].empty and not by_stack["both"].new_stack
     assert [d.stack for d in stacks] == ["both", "new", "old"]
+
+
+def test_the_json_form_carries_every_change() -> None:
+    """`plan --base --format json` shows the same changes, with the changed keys."""
+    other = {**resource({"a": 1}), "urn": URN + "2", "name": "data2"}
+    gone = {**resource({"a": 1}), "urn": URN + "3", "name": "data3"}
+    result = diff_stack("s", [resource({"a": 1}), gone], [resource({"a": 2}), other])
+    assert result.to_json() == {
+        "stack": "s", "new_stack": False, "deleted_stack": False,
+        "added": [{"urn": URN + "2", "type": "aws:s3/bucket:Bucket", "name": "data2"}],
+        "removed": [{"urn": URN + "3", "type": "aws:s3/bucket:Bucket", "name": "data3"}],
+        "changed": [{"urn": URN, "type": "aws:s3/bucket:Bucket", "name": "data",
+                     "keys": ["a"]}]}
+    assert not result.empty and diff_stack("s", [gone], [gone]).empty
+
+
+def test_changes_deep_in_lists_and_maps_are_named_down_to_the_reported_depth() -> None:
+    old = {"spec": {"rules": [{"ports": [80, 443]}, {"ports": [22]}]}}
+    new = {"spec": {"rules": [{"ports": [80, 8443]}, {"ports": [22]}]}}
+    assert changed_keys(old, new) == ["spec.rules[0].ports"]
+    assert changed_keys({"a": [1, 2]}, {"a": [1, 2, 3]}) == ["a"]
+    assert changed_keys({"a": {"b": 1}}, {"a": 5}) == ["a"]
+    assert changed_keys([1], [2]) == ["[0]"]
+    assert changed_keys(1, 2) == ["(value)"]
