@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from infra.plan.reachability import Namespace, Policy, analyse, selector_matches
+from infra.plan.reachability import OTHER, Namespace, Policy, analyse, selector_matches
 
 ABSENT: dict[str, str] = {"other": "x"}
 LISTED = {"env": "prod", "other": "x"}
@@ -114,3 +114,72 @@ def test_the_name_label_kubernetes_sets_is_matched() -> None:
     result = analyse([target, Namespace("friend", {}), Namespace("stranger", {})], policies)
     assert result.reaches("friend", "target")
     assert not result.reaches("stranger", "target")
+
+
+# NetworkPolicy semantics the analysis relies on (Kubernetes "Network Policies"): a policy
+# isolates the pods it selects for the directions in policyTypes (default: Ingress, plus
+# Egress if it has an egress section); rules are ORed, peers in a rule are ORed; a rule with
+# no peers admits everything; a podSelector-only peer means the policy's own namespace; an
+# ipBlock admits any address (with the VPC CNI, pods of every namespace).
+ALLOW_ALL_INGRESS: dict[str, Any] = {"podSelector": {}, "ingress": [{}]}
+DENY_INGRESS: dict[str, Any] = {"podSelector": {}, "policyTypes": ["Ingress"]}
+POLICIES: list[tuple[str, list[dict[str, Any]], list[dict[str, Any]], bool]] = [
+    # (case, policies in "target", policies in "source", source reaches target?)
+    ("no policy: open", [], [], True),
+    ("default deny ingress", [DENY_INGRESS], [], False),
+    ("deny via empty ingress list", [{"podSelector": {}, "ingress": []}], [], False),
+    ("a rule without peers admits all", [DENY_INGRESS, ALLOW_ALL_INGRESS], [], True),
+    ("podSelector peer: own namespace only",
+     [{"podSelector": {}, "ingress": [{"from": [{"podSelector": {}}]}]}], [], False),
+    ("ipBlock peer admits every namespace",
+     [{"podSelector": {}, "ingress": [{"from": [{"ipBlock": {"cidr": "10.0.0.0/8"}}]}]}],
+     [], True),
+    ("peers are ORed",
+     [{"podSelector": {}, "ingress": [{"from": [
+         {"podSelector": {}},
+         {"namespaceSelector": {"matchLabels": {"role": "client"}}}]}]}], [], True),
+    ("rules are ORed",
+     [{"podSelector": {}, "ingress": [
+         {"from": [{"podSelector": {}}]},
+         {"from": [{"namespaceSelector": {"matchLabels": {"role": "client"}}}]}]}], [], True),
+    ("a policy selecting some pods does not isolate the namespace",
+     [{"podSelector": {"matchLabels": {"app": "db"}}, "policyTypes": ["Ingress"]}], [], True),
+    ("egress isolation on the source side",
+     [], [{"podSelector": {}, "policyTypes": ["Egress"]}], False),
+    ("egress section implies the Egress type",
+     [], [{"podSelector": {}, "egress": [{"to": [{"podSelector": {}}]}]}], False),
+    ("egress allowed to the target's labels",
+     [], [{"podSelector": {}, "policyTypes": ["Egress"], "egress": [
+         {"to": [{"namespaceSelector": {"matchLabels": {"role": "server"}}}]}]}], True),
+    ("an ingress-only policy leaves egress open",
+     [], [{"podSelector": {}, "policyTypes": ["Ingress"]}], True),
+    ("both sides must allow",
+     [ALLOW_ALL_INGRESS], [{"podSelector": {}, "policyTypes": ["Egress"]}], False),
+]
+
+
+@pytest.mark.parametrize(("target_policies", "source_policies", "reaches"),
+                         [row[1:] for row in POLICIES], ids=[row[0] for row in POLICIES])
+def test_network_policy_semantics(target_policies: list[dict[str, Any]],
+                                  source_policies: list[dict[str, Any]], reaches: bool) -> None:
+    target = Namespace("target", {"role": "server"})
+    source = Namespace("source", {"role": "client"})
+    policies = [Policy("target", f"t{i}", spec) for i, spec in enumerate(target_policies)] + \
+        [Policy("source", f"s{i}", spec) for i, spec in enumerate(source_policies)]
+    result = analyse([target, source], policies)
+    assert result.reaches("source", "target") is reaches
+
+
+def test_namespaces_the_plans_do_not_create_are_covered() -> None:
+    """kube-system or a namespace made by hand has no labels but its name: only selectors
+    that match such a namespace admit it, and it is always part of the analysis."""
+    target = Namespace("target", {"role": "server"})
+    by_label = [DENY_INGRESS, {"podSelector": {}, "ingress": [
+        {"from": [{"namespaceSelector": {"matchLabels": {"role": "client"}}}]}]}]
+    by_absence = [DENY_INGRESS, {"podSelector": {}, "ingress": [{"from": [{"namespaceSelector": {
+        "matchExpressions": [{"key": "role", "operator": "DoesNotExist"}]}}]}]}]
+    labelled = analyse([target], [Policy("target", f"p{i}", s) for i, s in enumerate(by_label)])
+    absent = analyse([target], [Policy("target", f"p{i}", s) for i, s in enumerate(by_absence)])
+    assert not labelled.reaches(OTHER, "target")
+    assert absent.reaches(OTHER, "target")
+    assert OTHER in labelled.namespaces
