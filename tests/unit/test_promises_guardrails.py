@@ -262,3 +262,51 @@ def test_companions_found_by_dependency_when_the_bucket_name_is_unknown() -> Non
               {"bucket": None, **PAB}, (b1.urn,))
     violations = check(ResourceGraph("s", [b1, b2, pab]))
     assert [v.urn for v in violations if v.rule == "s3.public-access-block"] == [b2.urn]
+
+
+# One line per violation, naming the resource and what to change: what reviewers read in the
+# plan comment. One row per message template (exact text).
+MESSAGES: dict[str, str] = {
+    "bucket without public access block": "bucket b1 has no public access block; all four "
+    "flags must be true so it can never be made public",
+    "public access block without blockPublicAcls": "bucket b1: blockPublicAcls must be true",
+    "bucket without encryption": "bucket b1 has no SSE-KMS default encryption",
+    "bucket with SSE-S3": "bucket b1 is encrypted with AES256, not SSE-KMS; only a "
+    "log-delivery bucket may use SSE-S3",
+    "bucket with the AWS-managed KMS key": "bucket b1 uses SSE-KMS without a key id (the "
+    "AWS-managed key); set the team's key so access is auditable and revocable",
+    "instance with IMDSv1": "i: metadataOptions.httpTokens must be \"required\" (IMDSv2), not "
+    "'optional'",
+    "unencrypted EBS volume (ebs module)": "v: the EBS volume is not encrypted at rest",
+    "unencrypted EFS": "fs: the EFS file system is not encrypted at rest",
+    "instance with unencrypted root volume": "i: the root volume (rootBlockDevice.encrypted) "
+    "is not encrypted at rest",
+    "instance with an unencrypted extra volume": "i: block device /dev/sdc is not encrypted "
+    "at rest",
+    "launch template declaring no root volume": "lt: the root volume (no blockDeviceMappings "
+    "declare it) is not encrypted at rest",
+    "launch template with an unencrypted volume": "lt: block device /dev/xvda is not "
+    "encrypted at rest",
+    "node group without launch template": "ng: an EKS node group without a launch template "
+    "leaves root volume encryption and IMDSv2 to defaults; give it a launch template",
+    "security group ingress from 0.0.0.0/0": "sg: ingress[0] allows ingress from 0.0.0.0/0; "
+    "use the platform's access ranges or a security group",
+    "ingress rule from ::/0": "r: the rule allows ingress from ::/0; use the platform's access "
+    "ranges or a security group",
+    "s3:* on every resource": "p: policy Statement[0] allows s3:GetObject, s3:GetObjectVersion, "
+    "s3:PutObject, ... on every resource; name the team's bucket, key or file system ARNs",
+    "role inline policy with a data action on *": "r: inlinePolicies[0] Statement[0] allows "
+    "s3:GetObject on every resource; name the team's bucket, key or file system ARNs",
+    "team role without a permissions boundary": "r: team nlp's role has no permissions "
+    "boundary",
+    "tags without cost-center": "x: missing tags cost-center",
+}
+
+
+@pytest.mark.parametrize("case", sorted(MESSAGES))
+def test_each_violation_says_which_resource_and_what_to_change(case: str) -> None:
+    [(rule, bad)] = [(c[1], c[2]) for c in CASES if c[0] == case]
+    messages = [v.message for v in check(ResourceGraph("s", list(bad))) if v.rule == rule]
+    assert messages == [MESSAGES[case]]
+    [violation] = [v for v in check(ResourceGraph("s", list(bad))) if v.rule == rule]
+    assert str(violation) == f"{rule}: {violation.urn}: {MESSAGES[case]}"
