@@ -47,6 +47,11 @@ def render() -> str:
                 lines.append(f"| {layer} | `{field.name}`{mark} | "
                              f"{cell(show(getattr(record, field.name)))} | "
                              f"{cell(bundle.reason(layer, field.name))} |")
+        lines += ["", "Owned at run time (`ignore_changes`; drift reports their movement as "
+                      "expected):", "", "| layer | field | owner | resource | property | why |",
+                  "|---|---|---|---|---|---|"]
+        lines += [f"| {o.layer} | `{o.field}` | {o.owner} | `{o.resource}` | `{o.property}` | "
+                  f"{cell(o.reason)} |" for o in bundle.runtime_owned()]
         lines.append("")
     return "\n".join(lines)
 

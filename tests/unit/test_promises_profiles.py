@@ -146,3 +146,30 @@ def test_the_profile_reference_is_current() -> None:
     committed = (ROOT / "docs" / "profile-reference.md").read_text(encoding="utf-8")
     assert committed == profile_docs.render(), \
         "regenerate: python -m infra.profile_docs > docs/profile-reference.md"
+
+
+@pytest.mark.parametrize("profile", PROFILE_NAMES)
+def test_the_json_form_carries_every_value_reason_and_owner(profile: str) -> None:
+    """`teamstack profiles NAME --format json`: each layer's settings with value, reason and
+    whether something else owns it at run time."""
+    bundle = resolve(profile, FULL)
+    data = bundle.to_dict()
+    assert set(data) == {"profile", "summary", "layers"}
+    assert (data["profile"], data["summary"]) == (profile, bundle.summary)
+    assert list(data["layers"]) == list(LAYERS)
+    owned = bundle.runtime_owned_fields()
+    for layer in LAYERS:
+        settings = data["layers"][layer]["settings"]
+        record = dataclasses.asdict(bundle.layer(layer))
+        assert list(settings) == list(record)
+        for key, entry in settings.items():
+            assert entry == {"value": record[key], "reason": bundle.reason(layer, key),
+                             "runtime_owned": key in owned[layer]}, (layer, key)
+
+
+def test_an_unknown_layer_is_named_with_the_known_ones() -> None:
+    with pytest.raises(KeyError) as caught:
+        resolve("service").layer("gpu")
+    assert caught.value.args == (
+        "unknown layer 'gpu'; expected one of: karpenter, asg, spark, notebooks, desktops, "
+        "ci_runners",)
