@@ -163,3 +163,18 @@ def test_changes_deep_in_lists_and_maps_are_named_down_to_the_reported_depth() -
     assert changed_keys({"a": {"b": 1}}, {"a": 5}) == ["a"]
     assert changed_keys([1], [2]) == ["[0]"]
     assert changed_keys(1, 2) == ["(value)"]
+
+
+def test_maps_are_named_down_to_the_reported_depth_too() -> None:
+    old = {"a": {"b": {"c": {"d": {"e": 1}}}}}
+    new = {"a": {"b": {"c": {"d": {"e": 2}}}}}
+    assert changed_keys(old, new) == ["a.b.c.d"]
+    assert changed_keys({"a": {"b": {"c": 1}}}, {"a": {"b": {"c": 2}}}) == ["a.b.c"]
+
+
+def test_a_resource_without_recorded_inputs_reads_as_empty_inputs() -> None:
+    """Plans written by other versions may leave out an empty ``inputs``: no change."""
+    bare = {k: v for k, v in resource({}).items() if k != "inputs"}
+    assert diff_stack("s", [bare], [resource({})]).empty
+    assert diff_stack("s", [resource({})], [bare]).empty
+    assert [c.keys for c in diff_stack("s", [bare], [resource({"a": 1})]).changed] == [("a",)]
