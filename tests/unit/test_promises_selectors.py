@@ -183,3 +183,36 @@ def test_namespaces_the_plans_do_not_create_are_covered() -> None:
     assert not labelled.reaches(OTHER, "target")
     assert absent.reaches(OTHER, "target")
     assert OTHER in labelled.namespaces
+
+
+def test_the_plans_namespaces_and_policies_are_what_is_analysed() -> None:
+    """``from_graphs`` reads every Namespace (with its labels) and NetworkPolicy (in its
+    namespace, ``default`` when none is set) of several stacks' plans as one cluster."""
+    from infra.plan.graph import Resource, ResourceGraph
+    from infra.plan.reachability import NAMESPACE_TYPE, POLICY_TYPE, from_graphs
+
+    def namespace(name: str, labels: dict[str, str]) -> Resource:
+        return Resource(f"urn:ns:{name}", NAMESPACE_TYPE, name, None,
+                        {"metadata": {"name": name, "labels": labels}})
+
+    def policy(name: str, namespace: str | None, spec: dict[str, Any]) -> Resource:
+        metadata = {"name": name, **({"namespace": namespace} if namespace else {})}
+        return Resource(f"urn:np:{name}", POLICY_TYPE, name, None,
+                        {"metadata": metadata, "spec": spec})
+
+    team = {"teamstack.io/namespace-role": "team"}
+    platform = ResourceGraph("platform", [namespace("default", {}),
+                                          namespace("hub", {"teamstack.io/namespace-role":
+                                                            "platform"}),
+                                          policy("deny", None, DENY_INGRESS)])
+    a = ResourceGraph("a", [namespace("team-a", {**team, "teamstack.io/team": "a"}),
+                            policy("deny", "team-a", DENY_INGRESS)])
+    b = ResourceGraph("b", [namespace("team-b", {**team, "teamstack.io/team": "b"})])
+    result = from_graphs([platform, a, b])
+    assert set(result.namespaces) == {"default", "hub", "team-a", "team-b", OTHER}
+    assert result.namespaces["team-a"].team == "a" and result.namespaces["hub"].team is None
+    assert result.admitted_into("team-a") == set()  # denied, even to itself
+    assert result.admitted_into("default") == set()  # the policy without namespace
+    assert result.admitted_into("team-b") == {"default", "hub", "team-a", "team-b", OTHER}
+    assert result.cross_team() == [(s, "team-b") for s in sorted(
+        {"default", "hub", "team-a", OTHER})]
