@@ -144,6 +144,9 @@ POLICIES: list[tuple[str, list[dict[str, Any]], list[dict[str, Any]], bool]] = [
          {"from": [{"namespaceSelector": {"matchLabels": {"role": "client"}}}]}]}], [], True),
     ("a policy selecting some pods does not isolate the namespace",
      [{"podSelector": {"matchLabels": {"app": "db"}}, "policyTypes": ["Ingress"]}], [], True),
+    ("nor does one selecting pods by expression",
+     [{"podSelector": {"matchExpressions": [{"key": "app", "operator": "Exists"}]},
+       "policyTypes": ["Ingress"]}], [], True),
     ("egress isolation on the source side",
      [], [{"podSelector": {}, "policyTypes": ["Egress"]}], False),
     ("egress section implies the Egress type",
@@ -216,3 +219,18 @@ def test_the_plans_namespaces_and_policies_are_what_is_analysed() -> None:
     assert result.admitted_into("team-b") == {"default", "hub", "team-a", "team-b", OTHER}
     assert result.cross_team() == [(s, "team-b") for s in sorted(
         {"default", "hub", "team-a", OTHER})]
+
+
+def test_egress_is_judged_for_every_destination_from_the_source_side() -> None:
+    """A source whose egress admits its own namespace and one labelled namespace reaches
+    exactly those, whatever order the namespaces come in."""
+    egress = {"podSelector": {}, "policyTypes": ["Egress"], "egress": [
+        {"to": [{"podSelector": {}}]},
+        {"to": [{"namespaceSelector": {"matchLabels": {"role": "server"}}}]}]}
+    for order in ([Namespace("source"), Namespace("blocked"), Namespace("allowed",
+                                                                          {"role": "server"})],
+                  [Namespace("allowed", {"role": "server"}), Namespace("blocked"),
+                   Namespace("source")]):
+        result = analyse(order, [Policy("source", "egress", egress)])
+        assert {d for s, d in result.edges if s == "source"} == {"source", "allowed"}
+        assert result.reaches("blocked", "source")  # ingress there is open
