@@ -211,6 +211,8 @@ def test_each_guardrail_sees_every_type_it_names(rule: str, bad: list[Resource],
                                                  good: list[Resource]) -> None:
     assert rule in rules_hit(bad), "the bad resource is not reported"
     assert rule not in rules_hit(good), "its fixed twin is reported"
+    urns = {v.urn for v in check(ResourceGraph("s", list(bad))) if v.rule == rule}
+    assert urns <= {r.urn for r in bad}, "a violation names the resource it is about"
 
 
 def test_the_table_covers_every_rule_listed_in_the_policy_docstring() -> None:
@@ -248,8 +250,15 @@ def test_a_log_delivery_bucket_may_use_sse_s3_and_only_it() -> None:
             res(policy, "b1-policy", {"bucket": "b1", "policy": logs_policy})]
     shared = [*bucket(PAB, sse_s3),
               res(policy, "b1-policy", {"bucket": "b1", "policy": shared_policy})]
+    anyone = json.dumps({"Statement": [{"Effect": "Allow", "Action": "s3:PutObject",
+                                        "Resource": "arn:aws:s3:::b1/*", "Principal": "*"}]})
+    no_principal = json.dumps({"Statement": [{"Effect": "Allow", "Action": "s3:PutObject",
+                                              "Resource": "arn:aws:s3:::b1/*"}]})
     assert "s3.encryption" not in rules_hit(logs)
     assert "s3.encryption" in rules_hit(shared)
+    for other in (anyone, no_principal):
+        assert "s3.encryption" in rules_hit(
+            [*bucket(PAB, sse_s3), res(policy, "b1-policy", {"bucket": "b1", "policy": other})])
     assert "s3.encryption" in rules_hit(bucket(PAB, sse_s3))
 
 
