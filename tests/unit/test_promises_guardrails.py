@@ -319,3 +319,25 @@ def test_each_violation_says_which_resource_and_what_to_change(case: str) -> Non
     assert messages == [MESSAGES[case]]
     [violation] = [v for v in check(ResourceGraph("s", list(bad))) if v.rule == rule]
     assert str(violation) == f"{rule}: {violation.urn}: {MESSAGES[case]}"
+
+
+def test_bucket_settings_are_matched_by_the_buckets_physical_name() -> None:
+    """A bucket's companions name it by its physical name (``bucket``), which differs from
+    the logical name: that is what the rules match, and what the message shows."""
+    data = Resource("urn:b::data", "aws:s3/bucket:Bucket", "data", None,
+                    {"tags": TAGS, "bucket": "nlp-dev-data"})
+    pab = res("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "data-pab",
+              {"bucket": "nlp-dev-data", **PAB})
+    sse = res("aws:s3/bucketServerSideEncryptionConfiguration:"
+              "BucketServerSideEncryptionConfiguration", "data-sse",
+              {"bucket": "nlp-dev-data", "rules": [KMS_RULE]})
+    assert check(ResourceGraph("s", [data, pab, sse])) == []
+    [violation] = check(ResourceGraph("s", [data, sse]))
+    assert violation.message.startswith("bucket nlp-dev-data has no public access block")
+
+
+def test_an_address_that_is_not_a_cidr_is_not_the_whole_internet() -> None:
+    """An unresolved or malformed value is not /0: only a real /0 range is reported."""
+    for cidr in ("not-a-cidr", "10.0.0.0/33", "", None, 42):
+        rule = Resource("urn:r", INGRESS, "r", None, {"tags": TAGS, "cidrIpv4": cidr})
+        assert "network.open-ingress" not in rules_hit([rule]), cidr
