@@ -341,3 +341,47 @@ def test_an_address_that_is_not_a_cidr_is_not_the_whole_internet() -> None:
     for cidr in ("not-a-cidr", "10.0.0.0/33", "", None, 42):
         rule = Resource("urn:r", INGRESS, "r", None, {"tags": TAGS, "cidrIpv4": cidr})
         assert "network.open-ingress" not in rules_hit([rule]), cidr
+
+
+def test_every_bad_resource_is_reported_not_only_the_last() -> None:
+    weak = {"metadataOptions": {"httpTokens": "optional"}}
+    resources = [res("aws:ec2/instance:Instance", f"i{n}", {**GOOD_INSTANCE, **weak})
+                 for n in range(2)] + [
+        res("aws:ec2/launchTemplate:LaunchTemplate", "lt", {**GOOD_LT, **weak}),
+        res("kubernetes:karpenter.k8s.aws/v1:EC2NodeClass", "nc0",
+            {"spec": {"metadataOptions": {"httpTokens": "optional"}}}),
+        res("kubernetes:karpenter.k8s.aws/v1:EC2NodeClass", "nc1",
+            {"spec": {"metadataOptions": {"httpTokens": "optional"}}})]
+    found = [v.urn for v in check(ResourceGraph("s", resources)) if v.rule == "ec2.imdsv2"]
+    assert sorted(found) == sorted(r.urn for r in resources)
+
+
+def test_a_deny_statement_does_not_hide_the_allow_after_it() -> None:
+    document = json.dumps({"Statement": [
+        {"Effect": "Deny", "Action": "s3:DeleteObject", "Resource": "*"},
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]})
+    found = [v for v in check(ResourceGraph("s", [res("aws:iam/policy:Policy", "p",
+                                                      {"policy": document})]))
+             if v.rule == "iam.wildcard-data-access"]
+    assert [v.message.split(" allows")[0] for v in found] == ["p: policy Statement[1]"]
+
+
+@pytest.mark.parametrize("document", ["[1, 2]", '"text"', "{not json", "", None, 7])
+def test_a_policy_document_that_is_not_a_mapping_is_read_as_empty(document: Any) -> None:
+    resource = res("aws:iam/policy:Policy", "p", {"policy": document})
+    assert "iam.wildcard-data-access" not in rules_hit([resource])
+
+
+def test_reading_recorded_inputs_never_fails_on_their_shape() -> None:
+    """infra.policy.inputs: a step that is missing or of the wrong shape gives None."""
+    from infra.policy.inputs import get, items, truthy
+
+    data = {"a": [{"b": 1}, {"b": 2}], "c": "x"}
+    assert get(data, "a", 0, "b") == 1 and get(data, "a", -1, "b") == 2
+    assert get(data, "a", 2, "b") is None and get(data, "a", -3) is None
+    assert get(data, "c", 0) is None and get(data, "a", "b") is None
+    assert get(data, "missing", "b") is None and get(None, "a") is None
+    assert get(data) == data
+    assert items(None) == [] and items({"x": 1}) == [{"x": 1}] and items([1, 2]) == [1, 2]
+    assert truthy(True) and truthy("True") and truthy("true")
+    assert not truthy("yes") and not truthy(1) and not truthy(None) and not truthy(False)
