@@ -356,10 +356,13 @@ def test_every_bad_resource_is_reported_not_only_the_last() -> None:
     assert sorted(found) == sorted(r.urn for r in resources)
 
 
-def test_a_deny_statement_does_not_hide_the_allow_after_it() -> None:
+@pytest.mark.parametrize("first", [
+    {"Effect": "Deny", "Action": "s3:DeleteObject", "Resource": "*"},
+    {"Effect": "Allow", "Action": "ec2:Describe*", "Resource": "*"},
+])
+def test_an_earlier_statement_does_not_hide_the_allow_after_it(first: dict[str, Any]) -> None:
     document = json.dumps({"Statement": [
-        {"Effect": "Deny", "Action": "s3:DeleteObject", "Resource": "*"},
-        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]})
+        first, {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]})
     found = [v for v in check(ResourceGraph("s", [res("aws:iam/policy:Policy", "p",
                                                       {"policy": document})]))
              if v.rule == "iam.wildcard-data-access"]
@@ -378,6 +381,7 @@ def test_reading_recorded_inputs_never_fails_on_their_shape() -> None:
 
     data = {"a": [{"b": 1}, {"b": 2}], "c": "x"}
     assert get(data, "a", 0, "b") == 1 and get(data, "a", -1, "b") == 2
+    assert get(data, "a", -2, "b") == 1
     assert get(data, "a", 2, "b") is None and get(data, "a", -3) is None
     assert get(data, "c", 0) is None and get(data, "a", "b") is None
     assert get(data, "missing", "b") is None and get(None, "a") is None
