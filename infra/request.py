@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from infra.catalog import DESKTOP_SIZES, ENVIRONMENTS, PYTHON_VERSIONS, TOOLCHAIN_EXTRAS
+from infra.problems import shown
 from infra.request_base import (
     GPU_FAMILIES,
     TEAM_PATTERN,
@@ -78,6 +79,7 @@ __all__ = [
 # ---------------------------------------------------------------------------------------------
 
 
+MAX_ZONE_CHARS = 64  # the longest IANA name has 32
 MAX_BUDGET_THRESHOLDS = 5
 MAX_ALERT_RECIPIENTS = 10
 
@@ -126,7 +128,7 @@ class Member(Model):
     def _desktop_in_catalog(cls, value: str | None) -> str | None:
         if value is not None and value not in DESKTOP_SIZES:
             raise ValueError(
-                f"unknown desktop size {value!r}; expected one of: {', '.join(DESKTOP_SIZES)}")
+                f"unknown desktop size {shown(value)}; expected one of: {', '.join(DESKTOP_SIZES)}")
         return value
 
 
@@ -142,9 +144,11 @@ class Desktops(Model):
     @classmethod
     def _known_zone(cls, value: str) -> str:
         try:
+            if len(value) > MAX_ZONE_CHARS:  # zoneinfo recurses on every '/' of a long key
+                raise ValueError(value)
             zoneinfo.ZoneInfo(value)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as "
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+            raise ValueError(f"unknown time zone {shown(value)}; use an IANA name such as "
                              "'Europe/Berlin' or 'America/New_York'") from None
         return value
 
@@ -276,7 +280,7 @@ class CiRunners(Model):
         for item in value:
             parts = item.split("/")
             if len(parts) != 2 or not all(parts):
-                raise ValueError(f"{item!r} is not of the form org/repository")
+                raise ValueError(f"{shown(item)} is not of the form org/repository")
         return value
 
 
@@ -294,7 +298,7 @@ class Toolchain(Model):
             raise ValueError("write the version in quotes, e.g. python: \"3.11\"; unquoted, YAML "
                              "reads it as a number and 3.10 becomes 3.1")
         if value not in PYTHON_VERSIONS:
-            raise ValueError(f"Python {value!r} is not offered; choose one of "
+            raise ValueError(f"Python {shown(value)} is not offered; choose one of "
                              f"{', '.join(PYTHON_VERSIONS)} (quote it: \"3.10\", not 3.10)")
         return value
 
@@ -303,7 +307,7 @@ class Toolchain(Model):
     def _extras(cls, value: list[str]) -> list[str]:
         for item in value:
             if item not in TOOLCHAIN_EXTRAS:
-                raise ValueError(f"unknown extra {item!r}; expected one of: "
+                raise ValueError(f"unknown extra {shown(item)}; expected one of: "
                                  f"{', '.join(TOOLCHAIN_EXTRAS)}")
         return value
 
@@ -352,7 +356,7 @@ class TeamRequest(Model):
                                  "(the history server reads them)")
             wanted = self.spark.event_log_bucket
             if wanted is not None and wanted not in buckets:
-                raise ValueError(f"spark.event_log_bucket {wanted!r} is not one of "
+                raise ValueError(f"spark.event_log_bucket {shown(wanted)} is not one of "
                                  f"storage.buckets ({', '.join(buckets)})")
         return self
 

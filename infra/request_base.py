@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from croniter import croniter
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from infra.problems import shown
 from infra.profiles import PROFILE_NAMES
 
 Environment = Literal["dev", "staging", "prod"]
@@ -30,19 +31,23 @@ TeamName = Annotated[
 class Model(BaseModel):
     """Strict base: unknown fields are errors, so a misspelt key never passes silently."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # strict: YAML already gives typed values, so `max_gpus: true` or `versioning: "yes"` is a
+    # mistake to report, not something to coerce; no NaN or infinity in any number.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 def _check_profile(value: str) -> str:
     if value not in PROFILE_NAMES:
-        raise ValueError(f"unknown profile {value!r}; expected one of: {', '.join(PROFILE_NAMES)}")
+        raise ValueError(f"unknown profile {shown(value)}; expected one of: "
+                         f"{', '.join(PROFILE_NAMES)}")
     return value
 
 
 def _check_cron(value: str) -> str:
     if not croniter.is_valid(value) or len(value.split()) != 5:
         raise ValueError(
-            f"{value!r} is not a 5-field cron expression (minute hour day month weekday), "
+            f"{shown(value)} is not a 5-field cron expression (minute hour day month weekday), "
             "e.g. '0 2 * * *' for 02:00 every day"
         )
     return value
@@ -52,10 +57,10 @@ def _check_cidr(value: str) -> str:
     try:
         network = ipaddress.ip_network(value, strict=True)
     except ValueError as exc:
-        raise ValueError(f"{value!r} is not a CIDR range: {exc}") from None
+        raise ValueError(f"{shown(value)} is not a CIDR range: {exc}") from None
     if network.prefixlen == 0:
         raise ValueError(
-            f"{value!r} opens access to the whole internet; teamstack only allows named "
+            f"{shown(value)} opens access to the whole internet; teamstack only allows named "
             "ranges (office, VPN) so remote displays and cluster endpoints stay private"
         )
     return value
@@ -64,7 +69,7 @@ def _check_cidr(value: str) -> str:
 def _check_gpu_type(item: str) -> str:
     family = item.split(".", 1)[0]
     if "." not in item or family not in GPU_FAMILIES:
-        raise ValueError(f"{item!r} is not a GPU instance type; expected a family of "
+        raise ValueError(f"{shown(item)} is not a GPU instance type; expected a family of "
                          f"{', '.join(GPU_FAMILIES)} (e.g. g5.xlarge)")
     return item
 

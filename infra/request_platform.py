@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from infra.problems import shown
 from infra.request_base import Environment, Model, _check_cidr
 
 
@@ -29,7 +30,7 @@ class Network(Model):
         _check_cidr(value)
         network = ipaddress.ip_network(value)
         if network.version != 4 or not network.is_private or not 16 <= network.prefixlen <= 20:
-            raise ValueError(f"{value!r} must be a private IPv4 range of /16 to /20")
+            raise ValueError(f"{shown(value)} must be a private IPv4 range of /16 to /20")
         return value
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from infra.problems import Problem, format_path
+from infra.problems import Problem, format_path, shown, shown_path
 from infra.request import (
     PLATFORM_KEY,
     REQUEST_KEY,
@@ -25,7 +25,9 @@ from infra.request import (
     TeamRequest,
     model_for_key,
 )
+from infra.safefile import Unreadable, read_text
 from infra.stackrules import (
+    MAX_STACK_BYTES,
     STACK_FILE,
     name_rules,
     peek,
@@ -97,11 +99,28 @@ def _pydantic_problems(exc: ValidationError, key: str, data: dict[str, Any],
             problems.append(Problem(smap.file, where[0], where[1], format_path(loc),
                                     "required field is missing"))
         else:
-            message = err["msg"]
-            message = message[0].lower() + message[1:] if message else message
-            message = message.removeprefix("value error, ")
-            problems.append(smap.problem(full, message, shown=loc))
+            problems.append(smap.problem(full, _message(err), shown=loc))
     return problems
+
+
+def _message(err: Any) -> str:
+    """pydantic's message, said in the words of the YAML the user wrote."""
+    value, kind = err.get("input"), err["type"]
+    if isinstance(value, bool) and kind in ("int_type", "float_type"):
+        return f"{str(value).lower()} is a boolean, not a number; write a number"
+    if isinstance(value, float) and value != value:
+        return "NaN (.nan) is not a number; write a number"
+    if isinstance(value, float) and kind == "finite_number":
+        return "infinity (.inf) is not allowed; write a number"
+    if isinstance(value, int | float) and not isinstance(value, bool) and kind == "bool_type":
+        return f"{value} is a number; write true or false"
+    if isinstance(value, str) and kind == "bool_type":
+        return f"{shown(value)} is text; write true or false (without quotes)"
+    if isinstance(value, float) and kind == "int_type":
+        return f"{value:g} is not a whole number"
+    message = err["msg"]
+    message = message[0].lower() + message[1:] if message else message
+    return message.removeprefix("value error, ")
 
 
 def _data_path(loc: tuple[Any, ...], data: Any) -> tuple[str | int, ...]:
@@ -167,13 +186,11 @@ def load(path: Path | str, stacks_dir: Path | None = None) -> LoadResult:
     unique per environment); it defaults to the file's own directory.
     """
     path = Path(path)
-    shown = str(path)
+    shown = shown_path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return LoadResult(path, None, [Problem(shown, 1, 1, "", "no such file")])
-    except (OSError, UnicodeDecodeError) as exc:
-        return LoadResult(path, None, [Problem(shown, 1, 1, "", f"cannot read: {exc}")])
+        text = read_text(path, MAX_STACK_BYTES)
+    except Unreadable as exc:
+        return LoadResult(path, None, [Problem(shown, exc.line, exc.col, "", exc.message)])
     doc: Document = parse(text, shown)
     smap = doc.source
     problems = [_relative(p) for p in doc.problems]

@@ -8,19 +8,26 @@ even when a field has a type error and the user sees every problem in one pass.
 from __future__ import annotations
 
 import itertools
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from infra.problems import Problem
+from infra.problems import Problem, shown, shown_path
 from infra.request import PLATFORM_KEY, REQUEST_KEY
+from infra.safefile import Unreadable, read_text
 from infra.yamlsource import SourceMap, parse
 
 if TYPE_CHECKING:
     from infra.stackfile import LoadedStack
 
+# A stack file is a few kilobytes; a limit keeps a mistaken or hostile file from costing minutes.
+MAX_STACK_BYTES = 256 * 1024
 STACK_FILE = re.compile(r"^Pulumi\.(?P<stack>[a-z0-9-]+)\.yaml$")
+# What a user (or Pulumi on a case-insensitive disk) may take for a stack file: every such
+# name is validated, and reported if it is not exactly Pulumi.<stack>.yaml.
+CANDIDATE = re.compile(r"^pulumi\..+\.y[a-z]*ml$", re.IGNORECASE)
 SECRET_WORDS = re.compile(r"(password|passwd|secret|token|private[_-]?key|api[_-]?key|credential)",
                           re.IGNORECASE)
 
@@ -31,7 +38,13 @@ def stack_name_of(path: Path) -> str | None:
 
 
 def stack_files(stacks_dir: Path) -> list[Path]:
-    return sorted(p for p in stacks_dir.glob("Pulumi.*.yaml") if STACK_FILE.match(p.name))
+    """Every file under ``stacks_dir`` that looks like a stack file, whatever it is (a
+    directory, a broken link): loading reports what is wrong with each."""
+    try:
+        names = sorted(entry.name for entry in os.scandir(stacks_dir))
+    except OSError:
+        return []
+    return [stacks_dir / name for name in names if CANDIDATE.match(name)]
 
 
 
@@ -142,7 +155,11 @@ def team_rules(raw: dict[str, Any], smap: SourceMap) -> list[Problem]:
 def _peek(path: Path, mtime: float) -> tuple[str | None, str | None, str | None, str | None]:
     """(kind, team, environment, region) of a stack file, tolerant of errors (for cross-file
     rules; the file's own problems are reported when that file is validated)."""
-    doc = parse(path.read_text(encoding="utf-8"), str(path))
+    try:
+        text = read_text(path, MAX_STACK_BYTES)
+    except Unreadable:
+        return None, None, None, None
+    doc = parse(text, str(path))
     config = doc.data.get("config") if isinstance(doc.data, dict) else None
     if not isinstance(config, dict):
         return None, None, None, None
@@ -157,7 +174,11 @@ def _peek(path: Path, mtime: float) -> tuple[str | None, str | None, str | None,
 
 
 def peek(path: Path) -> tuple[str | None, str | None, str | None, str | None]:
-    return _peek(path.resolve(), path.stat().st_mtime)
+    """Never raises: a file that cannot be read has no kind (its own load reports it)."""
+    try:
+        return _peek(path.resolve(), path.stat().st_mtime)
+    except (OSError, RuntimeError):
+        return None, None, None, None
 
 
 def repository_rules(loaded: LoadedStack, raw: dict[str, Any], smap: SourceMap,
@@ -172,7 +193,7 @@ def repository_rules(loaded: LoadedStack, raw: dict[str, Any], smap: SourceMap,
         where = ("platform",) if "platform" in raw else ("environment",)
         out.append(smap.problem((*base, *where),
                                 f"platform stack {req.platform_stack!r} does not exist "
-                                f"(expected {platform_file})", shown=where))
+                                f"(expected {shown_path(platform_file)})", shown=where))
     else:
         kind, _, env, region = peek(platform_file)
         if kind != "platform":
@@ -205,8 +226,7 @@ def name_rules(path: Path, key: str, body: dict[str, Any], smap: SourceMap) -> l
     stack = stack_name_of(path)
     base = ("config", key)
     if stack is None:
-        return [Problem(str(path), 1, 1, "", "stack files are named Pulumi.<stack>.yaml with a "
-                                             "lowercase stack name")]
+        return [Problem(smap.file, 1, 1, "", _bad_name(path.name))]
     env = body.get("environment")
     out = []
     if key == PLATFORM_KEY:
@@ -227,3 +247,15 @@ def name_rules(path: Path, key: str, body: dict[str, Any], smap: SourceMap) -> l
     return out
 
 
+
+
+def _bad_name(name: str) -> str:
+    """Why a file that looks like a stack file is not named as Pulumi reads it."""
+    rule = "stack files are named Pulumi.<stack>.yaml, the stack name in lowercase letters, " \
+           "digits and hyphens"
+    if not name.startswith("Pulumi."):
+        return f"{rule}; the name must start with 'Pulumi.' exactly (Pulumi would not read it)"
+    if not name.endswith(".yaml"):
+        return f"{rule}; the name must end in '.yaml' (Pulumi would not read this file)"
+    stack = name[len("Pulumi."):-len(".yaml")]
+    return f"{rule}; {shown(stack)} is not a valid stack name"

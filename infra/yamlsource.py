@@ -4,21 +4,51 @@ pydantic tells us *which* field is wrong; only the YAML node tree knows *where* 
 compose the document once with ruamel.yaml (round-trip, so comments and order survive for
 later edits), record the line and column of every key and value by path, and report
 duplicate keys ourselves so that all of them are found, not only the first.
+
+A stack file comes from a pull request, so parsing is bounded in every dimension before any
+tree is built: nesting depth (the composer recurses), the number of nodes (after alias
+expansion, so a "billion laughs" file stops at the limit instead of eating memory), the
+length of a value and of a number (Python refuses to convert very long digit strings). Each
+limit is a problem at the line and column where it is crossed.
 """
 
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import (
+    AliasEvent,
+    CollectionEndEvent,
+    CollectionStartEvent,
+    Event,
+    ScalarEvent,
+)
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from infra.problems import Problem, format_path
 
 Path = tuple[str | int, ...]
+
+# Limits far above any real stack file (tens of nodes, a few levels, short values) and far
+# below what costs a noticeable second or megabyte.
+MAX_DEPTH = 32
+MAX_NODES = 20_000        # after expanding aliases
+MAX_VALUE_CHARS = 4_096   # a key or a value
+MAX_NUMBER_CHARS = 64     # a plain scalar that reads as a number
+NUMBER = re.compile(r"[-+]?(\.?[0-9][0-9_,:.]*([eE][-+]?[0-9]+)?|0[xob][0-9a-fA-F_]+)")
+
+
+class TooLarge(Exception):
+    """A document that crosses one of the limits; ``mark`` is where."""
+
+    def __init__(self, message: str, line: int, col: int) -> None:
+        super().__init__(message)
+        self.message, self.line, self.col = message, line, col
 
 
 @dataclass
@@ -55,8 +85,51 @@ class Document:
     problems: list[Problem]
 
 
-def _walk(node: Node, path: Path, smap: SourceMap, problems: list[Problem]) -> None:
-    smap.values[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+def _scan(text: str) -> None:
+    """Check the limits on the event stream, which ruamel produces without recursion."""
+    depth = nodes = 0
+    event: Event
+    for event in YAML(typ="rt").parse(io.StringIO(text)):
+        mark = event.start_mark
+        if isinstance(event, CollectionStartEvent):
+            depth += 1
+            nodes += 1
+            if depth > MAX_DEPTH:
+                raise TooLarge(f"nested more than {MAX_DEPTH} levels deep", mark.line + 1,
+                               mark.column + 1)
+        elif isinstance(event, CollectionEndEvent):
+            depth -= 1
+        elif isinstance(event, ScalarEvent | AliasEvent):
+            nodes += 1
+            value = getattr(event, "value", None) or ""
+            if len(value) > MAX_VALUE_CHARS:
+                raise TooLarge(f"a value of {len(value):,} characters; at most "
+                               f"{MAX_VALUE_CHARS:,} are allowed", mark.line + 1, mark.column + 1)
+            if isinstance(event, ScalarEvent) and event.style is None \
+                    and len(value) > MAX_NUMBER_CHARS and NUMBER.fullmatch(value):
+                raise TooLarge(f"a number of {len(value):,} characters; at most "
+                               f"{MAX_NUMBER_CHARS} are allowed", mark.line + 1, mark.column + 1)
+        if nodes > MAX_NODES:
+            raise TooLarge(f"more than {MAX_NODES:,} values in one file", mark.line + 1,
+                           mark.column + 1)
+
+
+class _Budget:
+    def __init__(self) -> None:
+        self.left = MAX_NODES
+
+
+def _walk(node: Node, path: Path, smap: SourceMap, problems: list[Problem],
+          budget: _Budget | None = None, depth: int = 0) -> None:
+    budget = budget or _Budget()
+    budget.left -= 1
+    where = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if budget.left < 0:
+        raise TooLarge(f"expands to more than {MAX_NODES:,} values (through aliases); write "
+                       "the values out or use fewer aliases", *where)
+    if depth > MAX_DEPTH:
+        raise TooLarge(f"nested more than {MAX_DEPTH} levels deep (through aliases)", *where)
+    smap.values[path] = where
     if isinstance(node, MappingNode):
         seen: dict[Any, int] = {}
         for key_node, value_node in node.value:
@@ -69,10 +142,10 @@ def _walk(node: Node, path: Path, smap: SourceMap, problems: list[Problem]) -> N
                 continue
             seen[key] = pos[0]
             smap.keys[child] = pos
-            _walk(value_node, child, smap, problems)
+            _walk(value_node, child, smap, problems, budget, depth + 1)
     elif isinstance(node, SequenceNode):
         for index, item in enumerate(node.value):
-            _walk(item, (*path, index), smap, problems)
+            _walk(item, (*path, index), smap, problems, budget, depth + 1)
 
 
 def parse(text: str, file: str) -> Document:
@@ -81,21 +154,30 @@ def parse(text: str, file: str) -> Document:
     problems: list[Problem] = []
     composer = YAML(typ="rt")
     try:
+        _scan(text)
         root = composer.compose(io.StringIO(text))
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = exc.problem or exc.context or "invalid YAML"
         return Document(None, smap, [Problem(file, line, col, "", f"YAML syntax: {what}")])
+    except TooLarge as exc:
+        return Document(None, smap, [Problem(file, exc.line, exc.col, "", exc.message)])
     except YAMLError as exc:
         return Document(None, smap, [Problem(file, 1, 1, "", f"YAML syntax: {exc}")])
     if root is None:
         return Document(None, smap, [Problem(file, 1, 1, "", "the file is empty")])
-    _walk(root, (), smap, problems)
+    try:
+        _walk(root, (), smap, problems)
+    except TooLarge as exc:
+        return Document(None, smap, [Problem(file, exc.line, exc.col, "", exc.message)])
     loader = YAML(typ="safe", pure=True)
     loader.allow_duplicate_keys = True  # reported above, all of them, with positions
     try:
         data = loader.load(io.StringIO(text))
+    except ValueError as exc:  # e.g. a value the constructor cannot convert
+        problems.append(Problem(file, 1, 1, "", f"YAML: {exc}"))
+        data = None
     except YAMLError as exc:  # a construct the safe loader refuses (e.g. a python tag)
         mark = getattr(exc, "problem_mark", None)
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
