@@ -35,11 +35,18 @@ class ExitCode(IntEnum):
     INTERRUPTED = 130
 
 
+class _Console(Console):
+    """rich's console, but a closed pipe is a normal end (rich itself exits 1 there)."""
+
+    def on_broken_pipe(self) -> None:
+        quiet_broken_pipe()
+        raise BrokenPipeError
+
+
 def wide_console(*, stderr: bool = False) -> Console:
     """A console that does not squeeze tables to 80 columns when output is piped or logged."""
-    console = Console(stderr=stderr)
-    return console if console.is_terminal else Console(stderr=stderr, width=PIPE_WIDTH,
-                                                       soft_wrap=True)
+    console = _Console(stderr=stderr)
+    return console if console.is_terminal else _Console(stderr=stderr, width=PIPE_WIDTH)
 
 
 class Parser(argparse.ArgumentParser):

@@ -63,7 +63,8 @@ def _check_kind(info: os.stat_result, limit: int) -> None:
     if not stat.S_ISREG(info.st_mode):
         raise Unreadable("not a regular file (a device, FIFO or socket); give a file")
     if info.st_size > limit:
-        raise Unreadable(f"the file is {_size(info.st_size)}; at most {_size(limit)} is read")
+        raise Unreadable(f"the file is too large ({_size(info.st_size)}); at most "
+                         f"{_size(limit)} is read")
 
 
 def read_text(path: Path, limit: int) -> str:

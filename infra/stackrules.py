@@ -176,7 +176,7 @@ def _peek(path: Path, mtime: float) -> tuple[str | None, str | None, str | None,
 def peek(path: Path) -> tuple[str | None, str | None, str | None, str | None]:
     """Never raises: a file that cannot be read has no kind (its own load reports it)."""
     try:
-        return _peek(path.resolve(), path.stat().st_mtime)
+        return _peek(Path(os.path.realpath(path)), path.stat().st_mtime)
     except (OSError, RuntimeError):
         return None, None, None, None
 
@@ -210,7 +210,7 @@ def repository_rules(loaded: LoadedStack, raw: dict[str, Any], smap: SourceMap,
                                         f"{region!r}; a team runs in its platform's region",
                                         shown=("aws:region",)))
     for other in stack_files(stacks_dir):
-        if other.resolve() == loaded.path.resolve():
+        if os.path.realpath(other) == os.path.realpath(loaded.path):
             continue
         kind, team, env, _ = peek(other)
         if kind == "team" and team == req.team and env == req.environment:

@@ -26,9 +26,11 @@ from ruamel.yaml.events import (
     CollectionEndEvent,
     CollectionStartEvent,
     Event,
+    MappingStartEvent,
     ScalarEvent,
 )
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.reader import ReaderError
 
 from infra.problems import Problem, format_path
 
@@ -46,9 +48,9 @@ NUMBER = re.compile(r"[-+]?(\.?[0-9][0-9_,:.]*([eE][-+]?[0-9]+)?|0[xob][0-9a-fA-
 class TooLarge(Exception):
     """A document that crosses one of the limits; ``mark`` is where."""
 
-    def __init__(self, message: str, line: int, col: int) -> None:
+    def __init__(self, message: str, line: int, col: int, path: Path = ()) -> None:
         super().__init__(message)
-        self.message, self.line, self.col = message, line, col
+        self.message, self.line, self.col, self.path = message, line, col, path
 
 
 @dataclass
@@ -86,32 +88,67 @@ class Document:
 
 
 def _scan(text: str) -> None:
-    """Check the limits on the event stream, which ruamel produces without recursion."""
-    depth = nodes = 0
+    """Check the limits on the event stream, which ruamel produces without recursion.
+
+    The path of each event is tracked (a stack of open collections: a mapping's current key,
+    a sequence's next index) so that a value over a limit is reported with its field.
+    """
+    nodes = 0
+    # One entry per open collection: [is_mapping, expecting_key, key_or_index].
+    stack: list[list[Any]] = []
     event: Event
     for event in YAML(typ="rt").parse(io.StringIO(text)):
         mark = event.start_mark
-        if isinstance(event, CollectionStartEvent):
-            depth += 1
-            nodes += 1
-            if depth > MAX_DEPTH:
-                raise TooLarge(f"nested more than {MAX_DEPTH} levels deep", mark.line + 1,
-                               mark.column + 1)
-        elif isinstance(event, CollectionEndEvent):
-            depth -= 1
-        elif isinstance(event, ScalarEvent | AliasEvent):
-            nodes += 1
-            value = getattr(event, "value", None) or ""
-            if len(value) > MAX_VALUE_CHARS:
-                raise TooLarge(f"a value of {len(value):,} characters; at most "
-                               f"{MAX_VALUE_CHARS:,} are allowed", mark.line + 1, mark.column + 1)
-            if isinstance(event, ScalarEvent) and event.style is None \
-                    and len(value) > MAX_NUMBER_CHARS and NUMBER.fullmatch(value):
-                raise TooLarge(f"a number of {len(value):,} characters; at most "
-                               f"{MAX_NUMBER_CHARS} are allowed", mark.line + 1, mark.column + 1)
+        where = (mark.line + 1, mark.column + 1)
+        if isinstance(event, CollectionEndEvent):
+            stack.pop()
+            _advance(stack)
+            continue
+        if not isinstance(event, CollectionStartEvent | ScalarEvent | AliasEvent):
+            continue
+        nodes += 1
+        is_key = bool(stack) and stack[-1][0] and stack[-1][1]
+        path = _scan_path(stack)
         if nodes > MAX_NODES:
-            raise TooLarge(f"more than {MAX_NODES:,} values in one file", mark.line + 1,
-                           mark.column + 1)
+            raise TooLarge(f"more than {MAX_NODES:,} values in one file", *where)
+        if isinstance(event, CollectionStartEvent):
+            if len(stack) >= MAX_DEPTH:
+                raise TooLarge(f"nested more than {MAX_DEPTH} levels deep", *where, path)
+            stack.append([isinstance(event, MappingStartEvent), True, 0])
+            continue
+        value = getattr(event, "value", None) or ""
+        what = "a key" if is_key else "a value"
+        if len(value) > MAX_VALUE_CHARS:
+            raise TooLarge(f"{what} of {len(value):,} characters; at most {MAX_VALUE_CHARS:,} "
+                           "are allowed", *where, path)
+        if isinstance(event, ScalarEvent) and event.style is None \
+                and len(value) > MAX_NUMBER_CHARS and NUMBER.fullmatch(value):
+            raise TooLarge(f"a number of {len(value):,} characters; at most "
+                           f"{MAX_NUMBER_CHARS} are allowed", *where, path)
+        if is_key:
+            stack[-1][2] = value
+            stack[-1][1] = False
+        else:
+            _advance(stack)
+
+
+def _advance(stack: list[list[Any]]) -> None:
+    """A value (scalar or collection) has ended inside the innermost open collection."""
+    if not stack:
+        return
+    if stack[-1][0]:
+        stack[-1][1] = True  # next comes a key
+    else:
+        stack[-1][2] += 1
+
+
+def _scan_path(stack: list[list[Any]]) -> Path:
+    parts: list[str | int] = []
+    for is_mapping, expecting_key, part in stack:
+        if is_mapping and expecting_key:
+            break  # a key: its own path is its parent's
+        parts.append(str(part) if is_mapping else part)
+    return tuple(parts)
 
 
 class _Budget:
@@ -162,7 +199,15 @@ def parse(text: str, file: str) -> Document:
         what = exc.problem or exc.context or "invalid YAML"
         return Document(None, smap, [Problem(file, line, col, "", f"YAML syntax: {what}")])
     except TooLarge as exc:
-        return Document(None, smap, [Problem(file, exc.line, exc.col, "", exc.message)])
+        return Document(None, smap, [Problem(file, exc.line, exc.col, format_path(exc.path),
+                                             exc.message)])
+    except ReaderError as exc:  # a character YAML does not allow (NUL, other controls)
+        line = text.count("\n", 0, exc.position) + 1
+        col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1])
+        return Document(None, smap, [Problem(file, line, col, "", f"character U+{char:04X} is "
+                                             "not allowed in YAML; remove it or write it "
+                                             "escaped in double quotes")])
     except YAMLError as exc:
         return Document(None, smap, [Problem(file, 1, 1, "", f"YAML syntax: {exc}")])
     if root is None:

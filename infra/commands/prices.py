@@ -16,15 +16,10 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from infra.cliutil import wide_console
 from infra.cost.prices import DEFAULT_PATH, HOURLY_KINDS, STORAGE_KINDS, CatalogError, load_catalog
 from infra.cost.refresh import PRICING_REGION, RETRY_CONFIG, refresh_catalog, write_catalog
 from infra.errors import ToolError, UserError
-
-
-def wide_console() -> Console:
-    """A console that does not squeeze tables to 80 columns when output is piped or logged."""
-    console = Console()
-    return console if console.is_terminal else Console(width=160)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

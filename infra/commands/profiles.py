@@ -11,17 +11,11 @@ import argparse
 import json
 from typing import Any
 
-from rich.console import Console
 from rich.table import Table
 
+from infra.cliutil import wide_console
 from infra.errors import UserError
 from infra.profiles import CATALOG, LAYERS, PROFILE_NAMES, resolve
-
-
-def wide_console() -> Console:
-    """A console that does not squeeze tables to 80 columns when output is piped or logged."""
-    console = Console()
-    return console if console.is_terminal else Console(width=160)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from infra.cliutil import wide_console
 from infra.cost.prices import CatalogError, MissingPrice, load_catalog
 from infra.errors import CheckFailed, UserError
 from infra.simulate.engine import NodeType, SimOptions, SimResult, simulate
@@ -28,11 +29,6 @@ from infra.simulate.trace import Trace, expand_counts, load_trace
 # Instance type used for a pool of N-GPU nodes unless --instance-type says otherwise.
 DEFAULT_INSTANCE_BY_GPUS: dict[int, str] = {1: "g5.xlarge", 4: "g5.12xlarge", 8: "g5.48xlarge"}
 
-
-def wide_console() -> Console:
-    """A console that does not squeeze tables to 80 columns when output is piped or logged."""
-    console = Console()
-    return console if console.is_terminal else Console(width=160)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
