@@ -94,9 +94,11 @@ def check_number(flag: str, value: float, *, low: float, high: float,
     """A finite number in [low, high], or one line naming the flag (NaN named as NaN)."""
     if math.isnan(value):
         raise UserError(f"{flag} NaN: not a number")
-    if not low <= value <= high:
-        shown = "infinity" if math.isinf(value) else f"{value:g}"
-        raise UserError(f"{flag} {shown}: must be between {low:g} and {high:g}{unit}")
+    shown = ("infinity" if value > 0 else "-infinity") if math.isinf(value) else f"{value:g}"
+    if value < low:
+        raise UserError(f"{flag} {shown}: must be {low:g} or more")
+    if value > high:
+        raise UserError(f"{flag} {shown}: must be at most {high:g}{unit}")
     return value
 
 
