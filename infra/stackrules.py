@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from infra.stackfile import LoadedStack
 
 # A stack file is a few kilobytes; a limit keeps a mistaken or hostile file from costing minutes.
-MAX_STACK_BYTES = 256 * 1024
+MAX_STACK_BYTES = 64 * 1024
 STACK_FILE = re.compile(r"^Pulumi\.(?P<stack>[a-z0-9-]+)\.yaml$")
 # What a user (or Pulumi on a case-insensitive disk) may take for a stack file: every such
 # name is validated, and reported if it is not exactly Pulumi.<stack>.yaml.

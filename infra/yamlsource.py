@@ -39,9 +39,13 @@ Path = tuple[str | int, ...]
 # Limits far above any real stack file (tens of nodes, a few levels, short values) and far
 # below what costs a noticeable second or megabyte.
 MAX_DEPTH = 32
-MAX_NODES = 20_000        # after expanding aliases
+MAX_NODES = 3_000         # after expanding aliases (a 500-member team)
 MAX_VALUE_CHARS = 4_096   # a key or a value
 MAX_NUMBER_CHARS = 64     # a plain scalar that reads as a number
+# The YAML scanner looks ahead along a line for a possible key at every open bracket, which
+# costs (brackets on the line) squared: a line of a thousand '[' takes seconds. No stack file
+# line holds more than a few.
+MAX_BRACKETS_PER_LINE = 2 * MAX_DEPTH
 NUMBER = re.compile(r"[-+]?(\.?[0-9][0-9_,:.]*([eE][-+]?[0-9]+)?|0[xob][0-9a-fA-F_]+)")
 
 
@@ -85,6 +89,18 @@ class Document:
     data: Any
     source: SourceMap
     problems: list[Problem]
+
+
+def _brackets(text: str) -> None:
+    """Refuse a line with more opening brackets than any real file has, before the scanner."""
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line.count("[") + line.count("{") > MAX_BRACKETS_PER_LINE:
+            seen = 0
+            for col, char in enumerate(line, start=1):
+                seen += char in "[{"
+                if seen > MAX_BRACKETS_PER_LINE:
+                    raise TooLarge(f"more than {MAX_BRACKETS_PER_LINE} opening brackets on one "
+                                   "line; write the value over several lines", number, col)
 
 
 def _scan(text: str) -> None:
@@ -191,6 +207,7 @@ def parse(text: str, file: str) -> Document:
     problems: list[Problem] = []
     composer = YAML(typ="rt")
     try:
+        _brackets(text)
         _scan(text)
         root = composer.compose(io.StringIO(text))
     except MarkedYAMLError as exc:
