@@ -99,8 +99,8 @@ def _brackets(text: str) -> None:
             for col, char in enumerate(line, start=1):
                 seen += char in "[{"
                 if seen > MAX_BRACKETS_PER_LINE:
-                    raise TooLarge(f"more than {MAX_BRACKETS_PER_LINE} opening brackets on one "
-                                   "line; write the value over several lines", number, col)
+                    raise TooLarge(f"nested too deeply: more than {MAX_BRACKETS_PER_LINE} opening "
+                                   "brackets on one line", number, col)
 
 
 def _scan(text: str) -> None:
@@ -126,7 +126,7 @@ def _scan(text: str) -> None:
         is_key = bool(stack) and stack[-1][0] and stack[-1][1]
         path = _scan_path(stack)
         if nodes > MAX_NODES:
-            raise TooLarge(f"more than {MAX_NODES:,} values in one file", *where)
+            raise TooLarge(f"more than {MAX_NODES:,} values in one file", *where, path)
         if isinstance(event, CollectionStartEvent):
             if len(stack) >= MAX_DEPTH:
                 raise TooLarge(f"nested more than {MAX_DEPTH} levels deep", *where, path)
