@@ -8,7 +8,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from infra.cliutil import PIPE_WIDTH, check_output_dir, check_output_file, wide_console
+from infra.cliutil import (
+    PIPE_WIDTH,
+    ExitCode,
+    check_output_dir,
+    check_output_file,
+    wide_console,
+)
 from infra.commands.validate import expand
 from infra.errors import CheckFailed, UserError
 from infra.plan import consumers
@@ -170,7 +176,7 @@ def run(args: argparse.Namespace) -> int:
     if report.violation_count and not args.no_checks:
         raise CheckFailed("guardrails failed",
                           [f"guardrails: {report.violation_count} violation(s); see the plan"])
-    return 0
+    return ExitCode.OK
 
 
 def _by_stack(doc: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:

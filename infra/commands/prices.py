@@ -16,7 +16,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from infra.cliutil import check_output_file, shown_path, wide_console
+from infra.cliutil import ExitCode, check_output_file, shown_path, wide_console
 from infra.cost.prices import DEFAULT_PATH, HOURLY_KINDS, STORAGE_KINDS, CatalogError, load_catalog
 from infra.cost.refresh import PRICING_REGION, RETRY_CONFIG, refresh_catalog, write_catalog
 from infra.errors import ToolError, UserError
@@ -77,7 +77,7 @@ def run_show(args: argparse.Namespace) -> int:
         data = json.loads(DEFAULT_PATH.read_text(encoding="utf-8"))
         data["regions"] = {r: data["regions"][r] for r in regions}
         print(json.dumps(data, indent=2))
-        return 0
+        return ExitCode.OK
     console = wide_console()
     console.print(f"Price catalog taken on [bold]{catalog.taken_on.isoformat()}[/bold] "
                   f"({catalog.currency}); {catalog.source}")
@@ -104,7 +104,7 @@ def run_show(args: argparse.Namespace) -> int:
         for kind in HOURLY_KINDS:
             other.add_row(kind, f"${catalog.hourly(kind, region):.4f} per hour")
         console.print(other)
-    return 0
+    return ExitCode.OK
 
 
 def refresh_target(output: Path | None) -> Path:
@@ -148,4 +148,4 @@ def run_refresh(args: argparse.Namespace) -> int:
           f"{len(regions)} regions, taken on {report.catalog['taken_on']}")
     for region, absent in sorted(report.absent_instances.items()):
         print(f"note: {region} does not offer {', '.join(absent)}")
-    return 0
+    return ExitCode.OK

@@ -13,7 +13,7 @@ from typing import Any
 
 from rich.table import Table
 
-from infra.cliutil import wide_console
+from infra.cliutil import ExitCode, wide_console
 from infra.errors import UserError
 from infra.profiles import CATALOG, LAYERS, PROFILE_NAMES, resolve
 
@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
             data["fits"] = CATALOG[name].fits
             out.append(data)
         print(json.dumps(out if args.name is None else out[0], indent=2))
-        return 0
+        return ExitCode.OK
     console = wide_console()
     if args.name is None:
         table = Table(title="Workload profiles", show_lines=False)
@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
             table.add_row(name, spec.summary, spec.fits)
         console.print(table)
         console.print("Show one in full: teamstack profiles NAME")
-        return 0
+        return ExitCode.OK
     bundle = resolve(args.name)
     console.print(f"[bold]{args.name}[/bold]: {bundle.summary}\n{CATALOG[args.name].fits}")
     owned = bundle.runtime_owned_fields()
@@ -82,4 +82,4 @@ def run(args: argparse.Namespace) -> int:
             table.add_row(key + mark, _show(getattr(bundle.layer(layer), key)),
                           bundle.reason(layer, key))
         console.print(table)
-    return 0
+    return ExitCode.OK

@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from infra.cliutil import check_number, finite_json, wide_console
+from infra.cliutil import ExitCode, check_number, finite_json, wide_console
 from infra.cost.prices import CatalogError, MissingPrice, load_catalog
 from infra.errors import CheckFailed, UserError
 from infra.simulate.engine import NodeType, SimOptions, SimResult, simulate
@@ -180,7 +180,7 @@ def run_simulate(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(finite_json({**result.to_dict(), "description": policy.description,
                                       "trace": _trace_info(trace)}), indent=2, allow_nan=False))
-        return 0
+        return ExitCode.OK
     console = wide_console()
     table = Table(title=f"{result.policy} on {trace.name} ({len(trace)} jobs, "
                         f"{result.node_gpus}-GPU {result.instance_type}, {result.capacity})",
@@ -209,7 +209,7 @@ def run_simulate(args: argparse.Namespace) -> int:
     console.print(f"policy: {policy.description}")
     for note in trace.notes:
         console.print(f"note: {note}")
-    return 0
+    return ExitCode.OK
 
 
 def _table(results: list[SimResult], target_s: float, chosen: SimResult | None) -> Table:
@@ -269,4 +269,4 @@ def run_recommend(args: argparse.Namespace) -> int:
         raise CheckFailed(f"teamstack recommend: no profile keeps the p95 queue wait within "
                           f"{args.wait_p95:g} min on {trace.name}; raise --wait-p95 or the "
                           "quota (--max-gpus)")
-    return 0
+    return ExitCode.OK

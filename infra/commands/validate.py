@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from infra.cliutil import ExitCode
 from infra.errors import CheckFailed, UserError
 from infra.problems import shown_path, summary
 from infra.repo import stacks_dir
@@ -47,4 +48,4 @@ def run(args: argparse.Namespace) -> int:
         line = summary(len(problems), len({p.file for p in problems}), len(files))
         raise CheckFailed(line, [str(p) for p in problems] + [line])
     print(f"{len(files)} stack file{'s' if len(files) != 1 else ''} valid", file=sys.stderr)
-    return 0
+    return ExitCode.OK
