@@ -35,17 +35,15 @@ import heapq
 import math
 import random
 from bisect import bisect_left, insort
-from collections import Counter
-from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
-from croniter import croniter
-
-from infra.simulate.oracle import oracle_cost
-from infra.simulate.policy import SimPolicy, Window
+from infra.simulate.calendar import WindowCalendar
+from infra.simulate.policy import SimPolicy
+from infra.simulate.summary import SimResult, percentile, summarize
 from infra.simulate.trace import Trace
+
+__all__ = ["NodeType", "SimOptions", "SimResult", "Simulator", "percentile", "simulate"]
 
 # Event kinds; at equal times they run in this order (capacity is freed before it is asked
 # for, and provisioning sees everything that happened at that instant).
@@ -74,47 +72,6 @@ class SimOptions:
     seed: int = 1
     # Trace time 0; 2024-01-01 was a Monday, so windows line up with a working week.
     trace_start: datetime = datetime(2024, 1, 1, tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class SimResult:
-    """Figures of one replay (plain data; ``to_dict`` for JSON)."""
-
-    policy: str
-    kind: str
-    capacity: str
-    instance_type: str
-    node_gpus: int
-    jobs: int
-    unschedulable: int
-    node_hours: float
-    cost_usd: float
-    oracle_cost_usd: float
-    cost_ratio: float
-    gpu_utilisation: float
-    wait_p50_s: float
-    wait_p95_s: float
-    wait_max_s: float
-    wait_mean_s: float
-    interruptions: int
-    disruptions: int
-    lost_gpu_hours: float
-    nodes_launched: int
-    peak_nodes: int
-    span_hours: float
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    """Linear-interpolation percentile of sorted ``values`` (numpy's default method)."""
-    if not values:
-        return 0.0
-    position = fraction * (len(values) - 1)
-    low = math.floor(position)
-    high = min(low + 1, len(values) - 1)
-    return values[low] + (values[high] - values[low]) * (position - low)
 
 
 class _Node:
@@ -170,10 +127,8 @@ class Simulator:
         self.held: set[int] = set()
         self.provision_queued = False
         self.last_scale_up = -math.inf
-        self.active_floors: Counter[int] = Counter()
-        self.blackouts: Counter[str] = Counter()
-        self.window_iters: list[croniter | None] = []
-        self.windows: list[Window] = [*policy.warm_windows, *policy.blackouts]
+        self.calendar = WindowCalendar(policy.warm_windows, policy.blackouts,
+                                       self.options.trace_start)
         # accounting
         self.node_seconds = {True: 0.0, False: 0.0}
         self.busy_gpu_s = 0.0
@@ -211,12 +166,11 @@ class Simulator:
 
     @property
     def floor(self) -> int:
-        top = max(self.active_floors) if self.active_floors else 0
-        floor = max(self.policy.min_nodes, top)
+        floor = max(self.policy.min_nodes, self.calendar.top_floor)
         return floor if self.policy.max_nodes is None else min(floor, self.policy.max_nodes)
 
     def _blocked(self, reason: str) -> bool:
-        return bool(self.blackouts["*"] or self.blackouts[reason])
+        return self.calendar.blocked(reason)
 
     # ------------------------------------------------------------------------------ nodes
     def _launch(self, count: int) -> None:
@@ -425,30 +379,15 @@ class Simulator:
         self._launch(launches)
 
     # ---------------------------------------------------------------------------- windows
-    def _to_seconds(self, moment: datetime) -> float:
-        return (moment - self.options.trace_start).total_seconds()
-
-    def _window_start_iter(self, window: Window, start: float) -> croniter:
-        zone = ZoneInfo(window.timezone)
-        base = (self.options.trace_start + timedelta(seconds=start)).astimezone(zone)
-        return croniter(window.cron, base)
-
     def _apply_window(self, index: int, opening: bool) -> None:
-        window = self.windows[index]
-        delta = 1 if opening else -1
-        if index < len(self.policy.warm_windows):
-            self.active_floors[window.value] += delta
-            if self.active_floors[window.value] <= 0:
-                del self.active_floors[window.value]
+        self.calendar.apply(index, opening)
+        if self.calendar.is_warm(index):
             if opening:
                 self._request_provisioning()
             else:
                 self._release_held_and_recheck()
-        else:
-            for reason in window.reasons or ("*",):
-                self.blackouts[reason] += delta
-            if not opening:
-                self._release_held_and_recheck()
+        elif not opening:
+            self._release_held_and_recheck()
 
     def _release_held_and_recheck(self) -> None:
         for node in self.nodes.values():
@@ -461,33 +400,21 @@ class Simulator:
         self._recheck_held()
 
     def _start_windows(self, t0: float) -> None:
-        for index, window in enumerate(self.windows):
-            if window.cron is None:
-                if index < len(self.policy.warm_windows):
-                    self.active_floors[window.value] += 1
-                else:
-                    for reason in window.reasons or ("*",):
-                        self.blackouts[reason] += 1
-                self.window_iters.append(None)
-                continue
-            it = self._window_start_iter(window, t0 - window.duration_s)
-            self.window_iters.append(it)
-            start = self._to_seconds(it.get_next(datetime))
-            while start <= t0:  # windows already open when the trace begins
-                if start + window.duration_s > t0:
-                    self._apply_window(index, True)
-                    self._push(start + window.duration_s, _WINDOW, index, 0)
-                start = self._to_seconds(it.get_next(datetime))
-            self._push(start, _WINDOW, index, 1)
+        for action, index, time in self.calendar.begin(t0):
+            if action == "open":
+                self._apply_window(index, True)
+                self._push(time, _WINDOW, index, 0)
+            else:
+                self._push(time, _WINDOW, index, 1)
 
     def _on_window(self, index: int, opening: int) -> None:
-        window = self.windows[index]
+        window = self.calendar.windows[index]
         if opening:
             self._apply_window(index, True)
             self._push(self.now + window.duration_s, _WINDOW, index, 0)
-            it = self.window_iters[index]
-            if it is not None:
-                self._push(self._to_seconds(it.get_next(datetime)), _WINDOW, index, 1)
+            following = self.calendar.next_opening(index)
+            if following is not None:
+                self._push(following, _WINDOW, index, 1)
         else:
             self._apply_window(index, False)
 
@@ -638,32 +565,7 @@ class Simulator:
                                f"{target - self.done} jobs unfinished")
         for node in list(self.nodes.values()):
             self._terminate(node)
-        return self._result(t0)
-
-    def _result(self, t0: float) -> SimResult:
-        node = self.node_type
-        spot_s, od_s = self.node_seconds[True], self.node_seconds[False]
-        cost = (spot_s * node.spot_hourly + od_s * node.on_demand_hourly) / 3600.0
-        scheduled = [j for j in range(len(self.trace))
-                     if not (self.policy.max_nodes is not None and self.key[j] >= self.cap
-                             and self.key[j] // self.cap > self.policy.max_nodes)]
-        gpu_s = math.fsum(self.trace.duration[j] * self.trace.gpus[j] for j in scheduled)
-        oracle = oracle_cost(gpu_s, node, spot_allowed=self.policy.spot)
-        waits = sorted(self.wait[j] for j in scheduled)
-        capacity_gpu_s = (spot_s + od_s) * node.gpus
-        return SimResult(
-            policy=self.policy.name, kind=self.policy.kind, capacity=self.policy.capacity,
-            instance_type=node.instance_type, node_gpus=node.gpus, jobs=len(scheduled),
-            unschedulable=self.unschedulable, node_hours=(spot_s + od_s) / 3600.0,
-            cost_usd=cost, oracle_cost_usd=oracle,
-            cost_ratio=cost / oracle if oracle > 0 else (1.0 if cost == 0 else math.inf),
-            gpu_utilisation=self.busy_gpu_s / capacity_gpu_s if capacity_gpu_s else 0.0,
-            wait_p50_s=percentile(waits, 0.50), wait_p95_s=percentile(waits, 0.95),
-            wait_max_s=waits[-1] if waits else 0.0,
-            wait_mean_s=math.fsum(waits) / len(waits) if waits else 0.0,
-            interruptions=self.interruptions, disruptions=self.disruptions,
-            lost_gpu_hours=self.lost_gpu_s / 3600.0, nodes_launched=self.launched,
-            peak_nodes=self.peak, span_hours=(self.now - t0) / 3600.0)
+        return summarize(self, t0)
 
 
 def simulate(trace: Trace, policy: SimPolicy, node: NodeType,
