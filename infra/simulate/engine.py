@@ -2,31 +2,36 @@
 
 Model (the assumptions every figure rests on):
 
-* Nodes all have ``node.gpus`` GPUs. A job asking for fewer GPUs than a node holds is packed
-  best-fit onto one node (fractional GPUs, as in GPU-sharing traces, are packed in thousandths);
-  a job asking for a node or more takes ``ceil(gpus / node.gpus)`` whole, empty nodes.
+* The pool is a list of instance types (``NodeType``: GPUs and hourly prices). A job asking
+  for less than the largest type holds is packed best-fit onto one node of any type
+  (fractional GPUs, as in GPU-sharing traces, are packed in thousandths); a larger job takes
+  ``ceil(gpus / largest)`` whole, empty nodes of the largest type (a gang).
 * Pending jobs are started greedily in submit order, skipping those that do not fit yet
   (the Kubernetes scheduler's behaviour), except that the earliest waiting multi-node job
   keeps the empty nodes it needs (as its pods would be bound to them one by one): small jobs
   may not starve it by taking each node as it becomes ready.
 * Provisioning packs the pending jobs that do not fit onto booting and empty nodes, then
-  launches new nodes for the rest (first-fit decreasing), up to ``max_nodes``; a node is
+  launches new nodes for the rest, choosing types as Karpenter does (``provision.py``), up
+  to ``max_nodes`` and ``max_gpus``; under the cap, jobs queue in submit order. A node is
   usable ``boot_delay_s`` after launch and billed from launch, per second.
 * A node is removed once empty for ``empty_delay_s``, unless that would take the pool below
   its floor (``min_nodes`` and any active warm window), jobs are waiting for whole empty
   nodes, a blackout blocks it, or a scale-up happened within ``scale_down_delay_after_add_s``.
-* With ``consolidate_underutilized``, a node that has been under-used for
-  ``underutilized_delay_s`` (under the threshold, or any node if there is none) is removed if
-  all its jobs fit on other partly used nodes; they restart there from their last checkpoint.
-  Checks run when a job leaves the node (a node never re-checked later for space freed
-  elsewhere: a simplification). ``protect_running`` (do-not-disrupt) forbids it.
-* Spot nodes are interrupted at ``spot_interruptions_per_node_hour`` (exponential, seeded);
-  their jobs lose the work since their last checkpoint and queue again at their original
-  priority. The billing window ends when the last job ends.
+* With ``consolidate_underutilized`` (``consolidate.py``), an under-used node is removed if
+  all its jobs fit on other partly used nodes, or (Karpenter only) replaced by a cheaper type
+  that holds them; moved jobs restart from their last checkpoint. ``protect_running``
+  (do-not-disrupt) forbids it.
+* Spot: each launch finds no spot capacity with ``spot_unavailable_probability`` (seeded);
+  then the node is on-demand if the policy allows both, else the launch is retried a minute
+  later. Spot nodes are interrupted at their type's rate (``NodeType.spot_interruptions_per_
+  hour``, else ``spot_interruptions_per_node_hour``; exponential, seeded); their jobs lose the
+  work since their last checkpoint and queue again at their original priority. The billing
+  window ends when the last job ends.
 
 A job's wait is all the time it spends pending: before its first start and after each
 interruption. The oracle (see ``oracle.py``) prices the jobs' GPU-seconds at the cheapest
-rate the policy allows, with no idle, boot or wait; every result carries its ratio to it.
+rate the policy allows, the floor at the cheapest rate of any type and capacity type; every
+result carries its ratio to both.
 """
 
 from __future__ import annotations
@@ -35,11 +40,15 @@ import heapq
 import math
 import random
 from bisect import bisect_left, insort
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from infra.simulate import consolidate
 from infra.simulate.calendar import WindowCalendar
 from infra.simulate.policy import SimPolicy
+from infra.simulate.provision import Offer, plan_launches
 from infra.simulate.summary import SimResult, percentile, summarize
 from infra.simulate.trace import Trace
 
@@ -53,12 +62,20 @@ MILLI = 1000
 
 @dataclass(frozen=True)
 class NodeType:
-    """The pool's node: GPUs per node and its hourly prices."""
+    """An instance type of the pool: GPUs per node, hourly prices, spot interruption rate.
+
+    ``spot_interruptions_per_hour`` None means the replay's default
+    (``SimOptions.spot_interruptions_per_node_hour``).
+    """
 
     instance_type: str
     gpus: int
     on_demand_hourly: float
     spot_hourly: float
+    spot_interruptions_per_hour: float | None = None
+
+    def hourly(self, spot: bool) -> float:
+        return self.spot_hourly if spot else self.on_demand_hourly
 
 
 @dataclass(frozen=True)
@@ -70,16 +87,26 @@ class SimOptions:
     spot_interruptions_per_node_hour: float = 0.002
     checkpoint_interval_s: float = 1800.0
     seed: int = 1
+    # Chance that a spot launch finds no capacity (seeded, per launch; 0 in the engine's
+    # default so that hand-worked tests stay exact; the CLI passes its own figure).
+    spot_unavailable_probability: float = 0.0
+    spot_retry_s: float = 60.0
+    # Per-GPU hourly rate of the cost floor; None: cheapest of the pool's types, spot or not.
+    floor_gpu_hourly: float | None = None
     # Trace time 0; 2024-01-01 was a Monday, so windows line up with a working week.
     trace_start: datetime = datetime(2024, 1, 1, tzinfo=UTC)
 
 
 class _Node:
-    __slots__ = ("alive", "empty_since", "free", "id", "jobs", "launched", "ready", "spot",
-                 "version")
+    __slots__ = ("alive", "cap", "empty_since", "free", "id", "jobs", "launched", "ready",
+                 "replacing", "spot", "type", "version")
 
-    def __init__(self, node_id: int, spot: bool, launched: float, capacity: int) -> None:
+    def __init__(self, node_id: int, type_index: int, spot: bool, launched: float,
+                 capacity: int) -> None:
         self.id = node_id
+        self.type = type_index
+        self.cap = capacity
+        self.replacing = False
         self.spot = spot
         self.launched = launched
         self.ready = False
@@ -93,16 +120,31 @@ class _Node:
 class Simulator:
     """One replay. Use ``simulate()``; the class keeps the state between events."""
 
-    def __init__(self, trace: Trace, policy: SimPolicy, node: NodeType,
+    def __init__(self, trace: Trace, policy: SimPolicy, node: NodeType | Sequence[NodeType],
                  options: SimOptions | None = None) -> None:
-        if node.gpus < 1:
-            raise ValueError("a node needs at least one GPU")
+        pool = (node,) if isinstance(node, NodeType) else tuple(node)
+        if not pool or any(t.gpus < 1 for t in pool):
+            raise ValueError("a pool needs instance types with at least one GPU")
+        self.pool = pool
+        gpu_cap = policy.max_gpus
+        if gpu_cap is not None:
+            # A cap below every type is raised to one node of the smallest type.
+            gpu_cap = max(gpu_cap, min(t.gpus for t in pool))
+            pool = tuple(t for t in pool if t.gpus <= gpu_cap)
+        # Smallest first; the gang/floor type is the largest, cheapest per hour among equals.
+        self.types = tuple(sorted(pool, key=lambda t: (t.gpus, t.on_demand_hourly)))
+        self.big = max(range(len(self.types)),
+                       key=lambda i: (self.types[i].gpus, -self.types[i].on_demand_hourly))
+        self.node_type = self.types[self.big]
         self.trace = trace
         self.policy = policy
-        self.node_type = node
         self.options = options or SimOptions()
-        self.cap = node.gpus * MILLI
+        self.cap = self.node_type.gpus * MILLI
+        self.gpu_cap = math.inf if gpu_cap is None else gpu_cap * MILLI
+        self.offers = [Offer(i, t.gpus * MILLI, t.hourly(policy.spot))
+                       for i, t in enumerate(self.types)]
         self.rng = random.Random(self.options.seed)
+        self.capacity_rng = random.Random(self.options.seed + 7919)
         n = len(trace)
         self.demand = [max(1, round(g * MILLI)) for g in trace.gpus]
         self.key = [d if d < self.cap else math.ceil(d / self.cap) * self.cap
@@ -119,7 +161,11 @@ class Simulator:
         self.nodes: dict[int, _Node] = {}
         self.next_node_id = 0
         self.alive = 0
+        self.alive_cap = 0
         self.booting = 0
+        self.booting_caps: Counter[int] = Counter()
+        self.empty_caps: Counter[int] = Counter()  # ready, empty nodes by capacity
+        self.replacements: dict[int, tuple[int, int]] = {}  # new node -> (old node, version)
         self.buckets: dict[int, dict[int, None]] = {}
         self.free_keys: list[int] = []
         self.pending: dict[int, list[int]] = {}
@@ -131,6 +177,13 @@ class Simulator:
                                        self.options.trace_start)
         # accounting
         self.node_seconds = {True: 0.0, False: 0.0}
+        self.cost_usd = 0.0
+        self.node_gpu_seconds = 0.0
+        self.launches_by_type: Counter[str] = Counter()
+        self.spot_unavailable = 0
+        self.on_demand_fallbacks = 0
+        self.replaced = 0
+        self.peak_gpus = 0
         self.busy_gpu_s = 0.0
         self.lost_gpu_s = 0.0
         self.interruptions = 0
@@ -146,6 +199,8 @@ class Simulator:
         heapq.heappush(self.events, (time, kind, self.seq, a, b))
 
     def _bucket_add(self, node: _Node) -> None:
+        if node.free == node.cap:
+            self.empty_caps[node.cap] += 1
         bucket = self.buckets.get(node.free)
         if bucket is None:
             bucket = self.buckets[node.free] = {}
@@ -153,6 +208,8 @@ class Simulator:
         bucket[node.id] = None
 
     def _bucket_remove(self, node: _Node) -> None:
+        if node.free == node.cap:
+            self.empty_caps[node.cap] -= 1
         bucket = self.buckets[node.free]
         del bucket[node.id]
         if not bucket:
@@ -167,37 +224,75 @@ class Simulator:
     @property
     def floor(self) -> int:
         floor = max(self.policy.min_nodes, self.calendar.top_floor)
+        if self.gpu_cap != math.inf:
+            floor = min(floor, int(self.gpu_cap // self.cap))
         return floor if self.policy.max_nodes is None else min(floor, self.policy.max_nodes)
 
     def _blocked(self, reason: str) -> bool:
         return self.calendar.blocked(reason)
 
     # ------------------------------------------------------------------------------ nodes
-    def _launch(self, count: int) -> None:
-        rate = self.options.spot_interruptions_per_node_hour
-        for _ in range(count):
-            node = _Node(self.next_node_id, self.policy.spot, self.now, self.cap)
-            self.next_node_id += 1
-            self.nodes[node.id] = node
-            self.alive += 1
+    def _spot_rate(self, node: _Node) -> float:
+        rate = self.types[node.type].spot_interruptions_per_hour
+        return self.options.spot_interruptions_per_node_hour if rate is None else rate
+
+    def _add_node(self, type_index: int, spot: bool, ready: bool) -> _Node:
+        cap = self.types[type_index].gpus * MILLI
+        node = _Node(self.next_node_id, type_index, spot, self.now, cap)
+        self.next_node_id += 1
+        self.nodes[node.id] = node
+        self.alive += 1
+        self.alive_cap += cap
+        self.launches_by_type[self.types[type_index].instance_type] += 1
+        if ready:
+            node.ready = True
+            self._bucket_add(node)
+            self._became_empty(node)
+        else:
             self.booting += 1
+            self.booting_caps[cap] += 1
             self.launched += 1
             self._push(self.now + self.policy.boot_delay_s, _READY, node.id)
-            if node.spot and rate > 0:
-                self._push(self.now + self.rng.expovariate(rate / 3600.0), _INTERRUPT, node.id)
-        if count:
-            self.last_scale_up = self.now
-            self.peak = max(self.peak, self.alive)
+        rate = self._spot_rate(node)
+        if spot and rate > 0:
+            self._push(self.now + self.rng.expovariate(rate / 3600.0), _INTERRUPT, node.id)
+        self.peak = max(self.peak, self.alive)
+        self.peak_gpus = max(self.peak_gpus, self.alive_cap // MILLI)
+        return node
+
+    def _launch_node(self, type_index: int) -> _Node | None:
+        """Launch one node; None if spot had no capacity and on-demand is not allowed."""
+        spot = self.policy.spot
+        chance = self.options.spot_unavailable_probability
+        if spot and chance > 0 and self.capacity_rng.random() < chance:
+            self.spot_unavailable += 1
+            if not self.policy.on_demand_fallback:
+                self._request_provisioning(self.options.spot_retry_s)
+                return None
+            spot = False
+            self.on_demand_fallbacks += 1
+        node = self._add_node(type_index, spot, ready=False)
+        self.last_scale_up = self.now
+        return node
+
+    def _launch(self, count: int) -> None:
+        for _ in range(count):
+            self._launch_node(self.big)
 
     def _terminate(self, node: _Node) -> None:
         node.alive = False
         self.alive -= 1
+        self.alive_cap -= node.cap
         if node.ready:
             self._bucket_remove(node)
         else:
             self.booting -= 1
+            self.booting_caps[node.cap] -= 1
         self.held.discard(node.id)
-        self.node_seconds[node.spot] += self.now - node.launched
+        lived = self.now - node.launched
+        self.node_seconds[node.spot] += lived
+        self.node_gpu_seconds += lived * node.cap / MILLI
+        self.cost_usd += lived * self.types[node.type].hourly(node.spot) / 3600.0
         del self.nodes[node.id]
 
     def _became_empty(self, node: _Node) -> None:
@@ -246,7 +341,7 @@ class Simulator:
         for node in nodes:
             if not (node.alive and node.ready):
                 continue
-            if node.free == self.cap:
+            if node.free == node.cap:
                 self._became_empty(node)
             elif self.policy.consolidate_underutilized:
                 self._push(self.now + self.policy.underutilized_delay_s, _CONSOLIDATE, node.id,
@@ -312,15 +407,16 @@ class Simulator:
         for node_id in list(self.held):
             node = self.nodes.get(node_id)
             self.held.discard(node_id)
-            if node is not None and node.ready and node.free == self.cap:
+            if node is not None and node.ready and node.free == node.cap:
                 when = max(self.now, node.empty_since + self.policy.empty_delay_s)
                 self._push(when, _IDLE, node.id, node.version)
 
     # ------------------------------------------------------------------------ provisioning
-    def _request_provisioning(self) -> None:
+    def _request_provisioning(self, delay: float | None = None) -> None:
         if not self.provision_queued:
             self.provision_queued = True
-            self._push(self.now + self.policy.provision_delay_s, _PROVISION)
+            wait = self.policy.provision_delay_s if delay is None else delay
+            self._push(self.now + wait, _PROVISION)
 
     def _provision(self) -> None:
         self.provision_queued = False
@@ -328,55 +424,53 @@ class Simulator:
             self._launch(self.floor - self.alive)
         if not self.pending_count:
             return
-        budget = math.inf if self.policy.max_nodes is None else self.policy.max_nodes - self.alive
-        if budget <= 0:
+        node_budget = math.inf if self.policy.max_nodes is None \
+            else self.policy.max_nodes - self.alive
+        gpu_budget = self.gpu_cap - self.alive_cap
+        if node_budget <= 0 or gpu_budget <= 0:
             return
         cap = self.cap
         # Projected bins: empty ready nodes and booting nodes (all will be empty).
-        bins: dict[int, int] = {}
-        bin_keys: list[int] = []
-        if len(self.buckets.get(cap, ())) + self.booting:
-            bins[cap] = len(self.buckets.get(cap, ())) + self.booting
-            bin_keys.append(cap)
-        launches = 0
-        for key in sorted(self.pending, reverse=True):
-            for _job in self.pending[key]:
-                if budget <= 0:
-                    break
-                if key >= cap:
-                    need_nodes = key // cap
-                    use = min(need_nodes, bins.get(cap, 0))
-                    extra = need_nodes - use
-                    if extra > budget:
-                        continue
-                    if use:
-                        bins[cap] -= use
-                        if not bins[cap]:
-                            del bins[cap]
-                            del bin_keys[bisect_left(bin_keys, cap)]
-                    launches += extra
-                    budget -= extra
-                    continue
-                i = bisect_left(bin_keys, key)
-                if i < len(bin_keys):
-                    free = bin_keys[i]
-                    bins[free] -= 1
-                    if not bins[free]:
-                        del bins[free]
-                        del bin_keys[i]
-                else:
-                    free = cap
-                    launches += 1
-                    budget -= 1
-                rest = free - key
-                if rest and rest not in bins:
+        bins = +(self.booting_caps + self.empty_caps)
+        bin_keys = sorted(bins)
+        gangs = 0
+        batch: list[tuple[int, int]] = []
+        jobs = sorted(job for heap in self.pending.values() for job in heap)
+        for job in jobs:
+            key = self.key[job]
+            if key >= cap:
+                need = key // cap
+                use = min(need, bins.get(cap, 0))
+                extra = need - use
+                if extra > node_budget or extra * cap > gpu_budget:
+                    continue  # the gang waits; the held empty nodes stay for it
+                if use:
+                    bins[cap] -= use
+                    if not bins[cap]:
+                        del bins[cap]
+                        del bin_keys[bisect_left(bin_keys, cap)]
+                gangs += extra
+                node_budget -= extra
+                gpu_budget -= extra * cap
+                continue
+            i = bisect_left(bin_keys, key)
+            if i == len(bin_keys):
+                batch.append((job, key))
+                continue
+            free = bin_keys[i]
+            bins[free] -= 1
+            if not bins[free]:
+                del bins[free]
+                del bin_keys[i]
+            rest = free - key
+            if rest:
+                if rest not in bins:
                     insort(bin_keys, rest)
-                    bins[rest] = 0
-                if rest:
-                    bins[rest] += 1
-            if budget <= 0:
-                break
-        self._launch(launches)
+                bins[rest] += 1
+        self._launch(gangs)
+        for type_index, _jobs in plan_launches(batch, self.offers, gpu_budget, node_budget):
+            if self._launch_node(type_index) is None:
+                break  # no spot capacity and no fallback: retried later
 
     # ---------------------------------------------------------------------------- windows
     def _apply_window(self, index: int, opening: bool) -> None:
@@ -393,7 +487,7 @@ class Simulator:
         for node in self.nodes.values():
             if not node.ready:
                 continue
-            if node.free == self.cap:
+            if node.free == node.cap:
                 self.held.add(node.id)
             elif self.policy.consolidate_underutilized:
                 self._push(self.now, _CONSOLIDATE, node.id, node.version)
@@ -420,7 +514,7 @@ class Simulator:
 
     # ---------------------------------------------------------------------- scale-down
     def _on_idle(self, node: _Node, version: int) -> None:
-        if node.version != version or not node.ready or node.free != self.cap:
+        if node.version != version or not node.ready or node.free != node.cap:
             return
         if self.pending_count or self.alive - 1 < self.floor or self._blocked("Empty"):
             self.held.add(node.id)  # revisited when the queue moves or a window closes
@@ -431,74 +525,27 @@ class Simulator:
             return
         self._terminate(node)
 
-    def _on_consolidate(self, node: _Node, version: int) -> None:
-        policy = self.policy
-        if node.version != version or not node.ready or node.free in (0, self.cap):
-            return
-        used = self.cap - node.free
-        if policy.underutilized_threshold is not None and \
-                used >= policy.underutilized_threshold * self.cap:
-            return
-        if policy.protect_running or self.pending_count or self.alive - 1 < self.floor:
-            return
-        if self._blocked("Underutilized"):
-            return  # a closing blackout re-checks every node
-        hold_until = self.last_scale_up + policy.scale_down_delay_after_add_s
-        if self.now < hold_until:
-            self._push(hold_until, _CONSOLIDATE, node.id, version)
-            return
-        jobs = sorted(node.jobs, key=lambda j: -self.demand[j])
-        if any(self.key[j] >= self.cap for j in jobs):
-            return
-        self._bucket_remove(node)
-        moves: list[tuple[int, _Node]] = []
-        fits = True
-        for job in jobs:
-            i = bisect_left(self.free_keys, self.demand[job])
-            if i == len(self.free_keys) or self.free_keys[i] == self.cap:
-                fits = False  # moving onto an empty node saves nothing
-                break
-            target = self.nodes[next(iter(self.buckets[self.free_keys[i]]))]
-            self._set_free(target, target.free - self.demand[job])
-            moves.append((job, target))
-        if not fits:
-            for job, target in reversed(moves):
-                self._set_free(target, target.free + self.demand[job])
-            self._bucket_add(node)
-            return
-        self._bucket_add(node)
-        for job, target in moves:
-            self.busy_gpu_s += (self.now - self.run_start[job]) * self.trace.gpus[job]
-            self._lose_progress(job)
-            node.jobs.discard(job)
-            target.jobs.add(job)
-            target.version += 1
-            self.disruptions += 1
-            self._run(job, (target,))
-        self._terminate(node)
-
     # -------------------------------------------------------------------------------- run
+    def schedulable(self, job: int) -> bool:
+        """Whether the job can ever run under the pool's node and GPU limits."""
+        key = self.key[job]
+        if key < self.cap:
+            return True
+        max_nodes = self.policy.max_nodes
+        if max_nodes is not None and key // self.cap > max_nodes:
+            return False
+        return key <= self.gpu_cap
+
     def run(self) -> SimResult:
         trace, policy = self.trace, self.policy
         n = len(trace)
         t0 = self.now
         self._start_windows(t0)
         for _ in range(self.floor):  # the pool exists before the trace begins
-            node = _Node(self.next_node_id, policy.spot, t0, self.cap)
-            self.next_node_id += 1
-            node.ready = True
-            self.nodes[node.id] = node
-            self.alive += 1
-            self._bucket_add(node)
-            self._became_empty(node)
-            if node.spot and self.options.spot_interruptions_per_node_hour > 0:
-                rate = self.options.spot_interruptions_per_node_hour / 3600.0
-                self._push(t0 + self.rng.expovariate(rate), _INTERRUPT, node.id)
+            self._add_node(self.big, policy.spot, ready=True)
         self.peak = self.alive
-        max_nodes = policy.max_nodes
         for job in range(n):
-            if max_nodes is not None and self.key[job] >= self.cap and \
-                    self.key[job] // self.cap > max_nodes:
+            if not self.schedulable(job):
                 self.unschedulable += 1
                 continue
             self._push(trace.submit[job], _ARRIVE, job)
@@ -527,9 +574,12 @@ class Simulator:
                     continue
                 node.ready = True
                 self.booting -= 1
+                self.booting_caps[node.cap] -= 1
                 self._bucket_add(node)
+                if node.id in self.replacements:
+                    consolidate.complete_replacement(self, node)
                 self._schedule()
-                if node.alive and node.free == self.cap and not node.jobs:
+                if node.alive and node.free == node.cap and not node.jobs:
                     self._became_empty(node)
                 self._request_provisioning()
             elif kind == _PROVISION:
@@ -541,7 +591,7 @@ class Simulator:
             elif kind == _CONSOLIDATE:
                 node = self.nodes.get(a)
                 if node is not None:
-                    self._on_consolidate(node, b)
+                    consolidate.on_consolidate(self, node, b)
             elif kind == _INTERRUPT:
                 node = self.nodes.get(a)
                 if node is None:

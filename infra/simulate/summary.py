@@ -11,10 +11,12 @@ import math
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from infra.simulate.oracle import oracle_cost
+from infra.simulate.oracle import cheapest_gpu_hourly
 
 if TYPE_CHECKING:
-    from infra.simulate.engine import Simulator
+    from collections.abc import Sequence
+
+    from infra.simulate.engine import NodeType, Simulator
 
 
 @dataclass(frozen=True)
@@ -43,9 +45,19 @@ class SimResult:
     nodes_launched: int
     peak_nodes: int
     span_hours: float
+    # Mixed pools, caps, spot and the common floor (issue 12).
+    instance_types: tuple[str, ...] = ()
+    max_gpus: int | None = None
+    floor_cost_usd: float = 0.0
+    cost_vs_floor: float = 1.0
+    peak_gpus: int = 0
+    launches_by_type: dict[str, int] | None = None
+    replacements: int = 0
+    spot_unavailable: int = 0
+    on_demand_fallbacks: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "instance_types": list(self.instance_types)}
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -63,18 +75,26 @@ def ratio(cost: float, bound: float) -> float:
     return cost / bound if bound > 0 else (1.0 if cost == 0 else math.inf)
 
 
+def floor_gpu_hourly(types: Sequence[NodeType]) -> float:
+    """The cheapest per-GPU hourly rate of any of ``types``, spot or on-demand."""
+    return min(cheapest_gpu_hourly(t, spot_allowed=True) for t in types)
+
+
 def summarize(sim: Simulator, t0: float) -> SimResult:
     """The figures of a finished replay ``sim`` whose trace began at ``t0``."""
     node = sim.node_type
     spot_s, od_s = sim.node_seconds[True], sim.node_seconds[False]
-    cost = (spot_s * node.spot_hourly + od_s * node.on_demand_hourly) / 3600.0
-    scheduled = [j for j in range(len(sim.trace))
-                 if not (sim.policy.max_nodes is not None and sim.key[j] >= sim.cap
-                         and sim.key[j] // sim.cap > sim.policy.max_nodes)]
+    cost = sim.cost_usd
+    scheduled = [j for j in range(len(sim.trace)) if sim.schedulable(j)]
     gpu_s = math.fsum(sim.trace.duration[j] * sim.trace.gpus[j] for j in scheduled)
-    oracle = oracle_cost(gpu_s, node, spot_allowed=sim.policy.spot)
+    own_rate = min(cheapest_gpu_hourly(t, spot_allowed=sim.policy.spot) for t in sim.types)
+    oracle = gpu_s * own_rate / 3600.0
+    floor_rate = sim.options.floor_gpu_hourly
+    if floor_rate is None:
+        floor_rate = floor_gpu_hourly(sim.pool)
+    floor = gpu_s * floor_rate / 3600.0
     waits = sorted(sim.wait[j] for j in scheduled)
-    capacity_gpu_s = (spot_s + od_s) * node.gpus
+    capacity_gpu_s = sim.node_gpu_seconds
     return SimResult(
         policy=sim.policy.name, kind=sim.policy.kind, capacity=sim.policy.capacity,
         instance_type=node.instance_type, node_gpus=node.gpus, jobs=len(scheduled),
@@ -87,4 +107,9 @@ def summarize(sim: Simulator, t0: float) -> SimResult:
         wait_mean_s=math.fsum(waits) / len(waits) if waits else 0.0,
         interruptions=sim.interruptions, disruptions=sim.disruptions,
         lost_gpu_hours=sim.lost_gpu_s / 3600.0, nodes_launched=sim.launched,
-        peak_nodes=sim.peak, span_hours=(sim.now - t0) / 3600.0)
+        peak_nodes=sim.peak, span_hours=(sim.now - t0) / 3600.0,
+        instance_types=tuple(t.instance_type for t in sim.types),
+        max_gpus=sim.policy.max_gpus, floor_cost_usd=floor, cost_vs_floor=ratio(cost, floor),
+        peak_gpus=sim.peak_gpus, launches_by_type=dict(sorted(sim.launches_by_type.items())),
+        replacements=sim.replaced, spot_unavailable=sim.spot_unavailable,
+        on_demand_fallbacks=sim.on_demand_fallbacks)
