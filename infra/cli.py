@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "infra.commands.profiles",
     "infra.commands.simulate",
     "infra.commands.prices",
+    "infra.commands.trace",
 )
 
 

@@ -516,7 +516,7 @@ class Simulator:
     def _on_idle(self, node: _Node, version: int) -> None:
         if node.version != version or not node.ready or node.free != node.cap:
             return
-        if self.pending_count or self.alive - 1 < self.floor or self._blocked("Empty"):
+        if self._wanted(node) or self.alive - 1 < self.floor or self._blocked("Empty"):
             self.held.add(node.id)  # revisited when the queue moves or a window closes
             return
         hold_until = self.last_scale_up + self.policy.scale_down_delay_after_add_s
@@ -524,6 +524,19 @@ class Simulator:
             self._push(hold_until, _IDLE, node.id, version)
             return
         self._terminate(node)
+        if self.pending_count:
+            self._request_provisioning()  # under a cap, its room may go to another type
+
+    def _wanted(self, node: _Node) -> bool:
+        """Whether a waiting job could use this empty node (a gang, or a job it fits).
+
+        An empty node no waiting job fits is not kept: under a GPU cap it would block the
+        launch of a type the queue needs.
+        """
+        if not self.pending_count:
+            return False
+        keys = self.pending.keys()
+        return min(keys) <= node.cap or (node.cap == self.cap and max(keys) >= self.cap)
 
     # -------------------------------------------------------------------------------- run
     def schedulable(self, job: int) -> bool:

@@ -163,14 +163,15 @@ def search(trace: Trace, replay: Replay, target_s: float, *, budget_monthly: flo
     ok = [o for o in outcomes if o.rejected_because is None]
     chosen = None
     if ok:
-        chosen = min(ok, key=lambda o: (round(o.result.cost_usd, 2),
-                                        o.summary()["max_gpus"], o.result.wait_p95_s))
+        chosen = min(ok, key=lambda o: (round(o.result.cost_usd, 2), o.summary()["max_gpus"],
+                                        len(o.candidate.instance_types),
+                                        o.result.wait_p95_s))
         for o in ok:
             if o is not chosen:
                 o.rejected_because = (f"costs more: ${o.monthly_usd:,.0f}/month vs "
                                       f"${chosen.monthly_usd:,.0f}" if
                                       o.result.cost_usd > chosen.result.cost_usd + 0.005
-                                      else "same cost, larger cap or longer wait")
+                                      else "same cost; larger cap, more types or longer wait")
     return chosen, outcomes, baselines
 
 
