@@ -185,8 +185,8 @@ def _replay(args: argparse.Namespace, stack: dict[str, object] | None = None,
     unavailable = args.spot_unavailable
     if unavailable is None:
         unavailable = load_spot_table().unavailable_probability
-    if not 0 <= unavailable <= 1:
-        raise UserError(f"--spot-unavailable {unavailable}: must be between 0 and 1")
+    if not 0 <= unavailable < 1:
+        raise UserError(f"--spot-unavailable {unavailable}: must be at least 0 and below 1")
     try:
         zoneinfo.ZoneInfo(args.timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):

@@ -143,6 +143,10 @@ class Simulator:
         self.gpu_cap = math.inf if gpu_cap is None else gpu_cap * MILLI
         self.offers = [Offer(i, t.gpus * MILLI, t.hourly(policy.spot))
                        for i, t in enumerate(self.types)]
+        if policy.spot and not policy.on_demand_fallback and \
+                self.options.spot_unavailable_probability >= 1:
+            raise ValueError("spot capacity is never available and the policy allows no "
+                             "on-demand: it would never launch a node")
         self.rng = random.Random(self.options.seed)
         self.capacity_rng = random.Random(self.options.seed + 7919)
         n = len(trace)
