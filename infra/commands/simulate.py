@@ -87,7 +87,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--stack", default=None, metavar="FILE",
                         help="a team stack file: its gpu section and time zone are the "
                              "defaults")
-    parser.add_argument("--region", default="us-east-1", help="region for prices")
+    parser.add_argument("--region", default=None,
+                        help="region for prices (default: the stack's aws:region, else "
+                             "us-east-1)")
     parser.add_argument("--max-gpus", type=int, default=None, metavar="N",
                         help="replay under this GPU quota (default: no limit)")
     parser.add_argument("--boot-delay", type=float, default=DEFAULT_BOOT_DELAY_S,
@@ -172,6 +174,8 @@ def _replay(args: argparse.Namespace, stack: dict[str, object] | None = None,
     stack = stack if stack is not None else _stack(args)
     if args.timezone is None:
         args.timezone = str(stack.get("timezone", "UTC"))
+    if args.region is None:
+        args.region = str(stack.get("region") or "us-east-1")
     if args.max_gpus is None and use_stack_cap and "max_gpus" in stack:
         args.max_gpus = stack["max_gpus"]
     for flag, value in (("--max-gpus", args.max_gpus),):

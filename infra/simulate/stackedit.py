@@ -1,8 +1,9 @@
 """Write a recommended sizing into a stack file's ``gpu`` section, keeping the file's layout.
 
-A ruamel.yaml round trip keeps comments, key order, quoting and flow style; only
-``profile``, ``instance_types`` and ``max_gpus`` under ``config.teamstack:request.gpu`` change
-(the section is created if the team had none). The new file is validated exactly as
+A ruamel.yaml round trip of the ``gpu`` section (its comments, key order and flow style
+kept) replaces that section's lines only: every other byte of the file stays as it was.
+Only ``profile``, ``instance_types`` and ``max_gpus`` change (the section is appended to the
+request if the team had none). The new file is validated exactly as
 ``teamstack validate`` does; if it does not validate the old text is put back, so a write
 never leaves a stack file that does not validate. Each replacement is atomic (a temporary
 file renamed over it).
@@ -32,7 +33,8 @@ def read_gpu(path: Path) -> dict[str, Any]:
         raise UserError(f"{path}: --stack needs a team stack (teamstack:request), not a "
                         "platform stack")
     team = result.stack.team
-    info: dict[str, Any] = {"timezone": team.desktops.timezone if team.desktops else "UTC"}
+    info: dict[str, Any] = {"timezone": team.desktops.timezone if team.desktops else "UTC",
+                            "region": result.stack.region}
     if team.gpu is not None:
         info.update(profile=team.gpu.profile, instance_types=list(team.gpu.instance_types),
                     max_gpus=team.gpu.max_gpus)
@@ -45,35 +47,59 @@ def write_gpu(path: Path, profile: str, instance_types: list[str], max_gpus: int
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.width = 4096
+    yaml.indent(mapping=2, sequence=4, offset=2)
     text = path.read_text(encoding="utf-8")
     doc = yaml.load(text)
     try:
         request = doc["config"]["teamstack:request"]
-    except (KeyError, TypeError):
-        raise UserError(f"{path}: no config.teamstack:request to write into") from None
+        column = request.lc.col
+    except (KeyError, TypeError, AttributeError):
+        raise UserError(f"{path}: no config.teamstack:request mapping to write into") from None
+    lines = text.splitlines(keepends=True)
     gpu = request.get("gpu")
-    if gpu is None:
+    if isinstance(gpu, CommentedMap):
+        first = request.lc.key("gpu")[0]
+        last = _section_end(doc, request, lines, first)
+        flow = gpu.fa.flow_style()
+    else:
         gpu = CommentedMap()
-        gpu.fa.set_flow_style()
-        request["gpu"] = gpu
+        first = last = _section_end(doc, request, lines, request.lc.line)
+        flow = False
     gpu["profile"] = profile
-    old = gpu.get("instance_types")
     types = CommentedSeq(instance_types)
-    if isinstance(old, CommentedSeq) and old.fa.flow_style():
-        types.fa.set_flow_style()
-    elif not isinstance(old, CommentedSeq) and gpu.fa.flow_style():
+    old = gpu.get("instance_types")
+    if flow or not isinstance(old, CommentedSeq) or old.fa.flow_style():
         types.fa.set_flow_style()
     gpu["instance_types"] = types
     gpu["max_gpus"] = max_gpus
     out = io.StringIO()
-    yaml.dump(doc, out)
-    new_text = out.getvalue()
+    yaml.dump({"gpu": gpu}, out)
+    block = "".join(" " * column + line if line.strip() else line
+                    for line in out.getvalue().splitlines(keepends=True))
+    new_text = "".join(lines[:first]) + block + "".join(lines[last:])
     _replace(path, new_text)
     checked = load(path)
     if checked.problems:
         _replace(path, text)
         raise CheckFailed(f"{path}: the recommended sizing would not validate; file left "
                           "unchanged", [str(p) for p in checked.problems])
+
+
+def _section_end(doc: Any, request: CommentedMap, lines: list[str], first: int) -> int:
+    """The line after the section starting at ``first``: the next key at the request's
+    level or above, less the blank and comment lines just before it."""
+    column = request.lc.col
+    end = len(lines)
+    for number in range(first + 1, len(lines)):
+        line = lines[number]
+        stripped = line.lstrip()
+        if stripped and not stripped.startswith("#") and len(line) - len(stripped) <= column:
+            end = number
+            break
+    while end > first + 1 and (not lines[end - 1].strip() or
+                               lines[end - 1].lstrip().startswith("#")):
+        end -= 1
+    return end
 
 
 def _replace(path: Path, text: str) -> None:
