@@ -59,11 +59,11 @@ def write_gpu(path: Path, profile: str, instance_types: list[str], max_gpus: int
     gpu = request.get("gpu")
     if isinstance(gpu, CommentedMap):
         first = request.lc.key("gpu")[0]
-        last = _section_end(doc, request, lines, first)
+        last = _section_end(lines, first, request.lc.col)
         flow = gpu.fa.flow_style()
     else:
         gpu = CommentedMap()
-        first = last = _section_end(doc, request, lines, request.lc.line)
+        first = last = _section_end(lines, request.lc.line, request.lc.col - 1)
         flow = False
     gpu["profile"] = profile
     types = CommentedSeq(instance_types)
@@ -85,10 +85,9 @@ def write_gpu(path: Path, profile: str, instance_types: list[str], max_gpus: int
                           "unchanged", [str(p) for p in checked.problems])
 
 
-def _section_end(doc: Any, request: CommentedMap, lines: list[str], first: int) -> int:
-    """The line after the section starting at ``first``: the next key at the request's
-    level or above, less the blank and comment lines just before it."""
-    column = request.lc.col
+def _section_end(lines: list[str], first: int, column: int) -> int:
+    """The line after the section starting at line ``first``: the next line indented at most
+    ``column``, less the blank and comment lines just before it."""
     end = len(lines)
     for number in range(first + 1, len(lines)):
         line = lines[number]

@@ -131,7 +131,12 @@ def test_write_creates_a_gpu_section_when_there_is_none(tmp_path):
     for name in ("Pulumi.platform-prod.yaml", "Pulumi.insights-prod.yaml"):
         shutil.copy(STACKS / name, stacks / name)
     stack = stacks / "Pulumi.insights-prod.yaml"
+    before = stack.read_text()
     write_gpu(stack, "scheduled-retrain", ["g6.xlarge"], 8)
+    # Appended at the end of the request; nothing else moved.
+    assert stack.read_text() == before + (
+        "    gpu:\n      profile: scheduled-retrain\n      instance_types: [g6.xlarge]\n"
+        "      max_gpus: 8\n")
     gpu = load(stack).stack.team.gpu
     assert (gpu.profile, gpu.instance_types, gpu.max_gpus) == ("scheduled-retrain",
                                                                ["g6.xlarge"], 8)
