@@ -42,13 +42,12 @@ import random
 from bisect import bisect_left, insort
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from infra.simulate import consolidate
 from infra.simulate.calendar import WindowCalendar
+from infra.simulate.model import MILLI, NodeType, SimOptions, _Node
 from infra.simulate.policy import SimPolicy
-from infra.simulate.provision import Offer, plan_launches
+from infra.simulate.provision import Offer, provision
 from infra.simulate.summary import SimResult, percentile, summarize
 from infra.simulate.trace import Trace
 
@@ -57,64 +56,6 @@ __all__ = ["NodeType", "SimOptions", "SimResult", "Simulator", "percentile", "si
 # Event kinds; at equal times they run in this order (capacity is freed before it is asked
 # for, and provisioning sees everything that happened at that instant).
 _COMPLETE, _READY, _INTERRUPT, _ARRIVE, _WINDOW, _IDLE, _CONSOLIDATE, _PROVISION = range(8)
-MILLI = 1000
-
-
-@dataclass(frozen=True)
-class NodeType:
-    """An instance type of the pool: GPUs per node, hourly prices, spot interruption rate.
-
-    ``spot_interruptions_per_hour`` None means the replay's default
-    (``SimOptions.spot_interruptions_per_node_hour``).
-    """
-
-    instance_type: str
-    gpus: int
-    on_demand_hourly: float
-    spot_hourly: float
-    spot_interruptions_per_hour: float | None = None
-
-    def hourly(self, spot: bool) -> float:
-        return self.spot_hourly if spot else self.on_demand_hourly
-
-
-@dataclass(frozen=True)
-class SimOptions:
-    """Environment of a replay, as opposed to the policy under test."""
-
-    # ~1.5 interruptions per node-month: AWS Spot Advisor's "5-10%" monthly band for GPU
-    # instances is per instance; busy GPU pools see more. Set 0 to ignore interruptions.
-    spot_interruptions_per_node_hour: float = 0.002
-    checkpoint_interval_s: float = 1800.0
-    seed: int = 1
-    # Chance that a spot launch finds no capacity (seeded, per launch; 0 in the engine's
-    # default so that hand-worked tests stay exact; the CLI passes its own figure).
-    spot_unavailable_probability: float = 0.0
-    spot_retry_s: float = 60.0
-    # Per-GPU hourly rate of the cost floor; None: cheapest of the pool's types, spot or not.
-    floor_gpu_hourly: float | None = None
-    # Trace time 0; 2024-01-01 was a Monday, so windows line up with a working week.
-    trace_start: datetime = datetime(2024, 1, 1, tzinfo=UTC)
-
-
-class _Node:
-    __slots__ = ("alive", "cap", "empty_since", "free", "id", "jobs", "launched", "ready",
-                 "replacing", "spot", "type", "version")
-
-    def __init__(self, node_id: int, type_index: int, spot: bool, launched: float,
-                 capacity: int) -> None:
-        self.id = node_id
-        self.type = type_index
-        self.cap = capacity
-        self.replacing = False
-        self.spot = spot
-        self.launched = launched
-        self.ready = False
-        self.alive = True
-        self.free = capacity
-        self.jobs: set[int] = set()
-        self.version = 0
-        self.empty_since = launched
 
 
 class Simulator:
@@ -423,58 +364,7 @@ class Simulator:
             self._push(self.now + wait, _PROVISION)
 
     def _provision(self) -> None:
-        self.provision_queued = False
-        if self.alive < self.floor:
-            self._launch(self.floor - self.alive)
-        if not self.pending_count:
-            return
-        node_budget = math.inf if self.policy.max_nodes is None \
-            else self.policy.max_nodes - self.alive
-        gpu_budget = self.gpu_cap - self.alive_cap
-        if node_budget <= 0 or gpu_budget <= 0:
-            return
-        cap = self.cap
-        # Projected bins: empty ready nodes and booting nodes (all will be empty).
-        bins = +(self.booting_caps + self.empty_caps)
-        bin_keys = sorted(bins)
-        gangs = 0
-        batch: list[tuple[int, int]] = []
-        jobs = sorted(job for heap in self.pending.values() for job in heap)
-        for job in jobs:
-            key = self.key[job]
-            if key >= cap:
-                need = key // cap
-                use = min(need, bins.get(cap, 0))
-                extra = need - use
-                if extra > node_budget or extra * cap > gpu_budget:
-                    continue  # the gang waits; the held empty nodes stay for it
-                if use:
-                    bins[cap] -= use
-                    if not bins[cap]:
-                        del bins[cap]
-                        del bin_keys[bisect_left(bin_keys, cap)]
-                gangs += extra
-                node_budget -= extra
-                gpu_budget -= extra * cap
-                continue
-            i = bisect_left(bin_keys, key)
-            if i == len(bin_keys):
-                batch.append((job, key))
-                continue
-            free = bin_keys[i]
-            bins[free] -= 1
-            if not bins[free]:
-                del bins[free]
-                del bin_keys[i]
-            rest = free - key
-            if rest:
-                if rest not in bins:
-                    insort(bin_keys, rest)
-                bins[rest] += 1
-        self._launch(gangs)
-        for type_index, _jobs in plan_launches(batch, self.offers, gpu_budget, node_budget):
-            if self._launch_node(type_index) is None:
-                break  # no spot capacity and no fallback: retried later
+        provision(self)
 
     # ---------------------------------------------------------------------------- windows
     def _apply_window(self, index: int, opening: bool) -> None:
