@@ -77,6 +77,10 @@ class Simulator:
         self.big = max(range(len(self.types)),
                        key=lambda i: (self.types[i].gpus, -self.types[i].on_demand_hourly))
         self.node_type = self.types[self.big]
+        # Warm floors of profiles are the cheapest node per hour; static pools the largest.
+        self.floor_type = self.big if policy.floor_node == "largest" else min(
+            range(len(self.types)), key=lambda i: (self.types[i].hourly(policy.spot),
+                                                   -self.types[i].gpus))
         self.trace = trace
         self.policy = policy
         self.options = options or SimOptions()
@@ -170,7 +174,7 @@ class Simulator:
     def floor(self) -> int:
         floor = max(self.policy.min_nodes, self.calendar.top_floor)
         if self.gpu_cap != math.inf:
-            floor = min(floor, int(self.gpu_cap // self.cap))
+            floor = min(floor, int(self.gpu_cap // (self.types[self.floor_type].gpus * MILLI)))
         return floor if self.policy.max_nodes is None else min(floor, self.policy.max_nodes)
 
     def _blocked(self, reason: str) -> bool:
@@ -220,9 +224,9 @@ class Simulator:
         self.last_scale_up = self.now
         return node
 
-    def _launch(self, count: int) -> None:
+    def _launch(self, count: int, type_index: int | None = None) -> None:
         for _ in range(count):
-            self._launch_node(self.big)
+            self._launch_node(self.big if type_index is None else type_index)
 
     def _terminate(self, node: _Node) -> None:
         node.alive = False
@@ -449,7 +453,7 @@ class Simulator:
         t0 = self.now
         self._start_windows(t0)
         for _ in range(self.floor):  # the pool exists before the trace begins
-            self._add_node(self.big, policy.spot, ready=True)
+            self._add_node(self.floor_type, policy.spot, ready=True)
         self.peak = self.alive
         for job in range(n):
             if not self.schedulable(job):

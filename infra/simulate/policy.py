@@ -52,6 +52,7 @@ class SimPolicy:
     max_nodes: int | None = None
     max_gpus: int | None = None  # the pool's GPU cap (all instance types together)
     on_demand_fallback: bool = False  # a spot policy that also allows on-demand
+    floor_node: str = "largest"  # type of floor nodes: "largest" or "cheapest" per hour
     warm_windows: tuple[Window, ...] = ()
     blackouts: tuple[Window, ...] = ()
     provision_delay_s: float = 0.0
@@ -90,7 +91,7 @@ def from_bundle(bundle: PolicyBundle, *, node_gpus: int, max_gpus: int | None = 
         empty_delay_s=after,
         consolidate_underutilized=k.consolidation_policy == "WhenEmptyOrUnderutilized",
         underutilized_delay_s=after, protect_running=k.do_not_disrupt_training,
-        min_nodes=always, max_gpus=_cap(max_gpus, node_gpus),
+        min_nodes=always, max_gpus=_cap(max_gpus, node_gpus), floor_node="cheapest",
         warm_windows=warm, blackouts=blackouts, boot_delay_s=boot_delay_s,
         description=bundle.summary)
 

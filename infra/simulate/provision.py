@@ -83,7 +83,7 @@ def provision(sim: Simulator) -> None:
     """Launch what the pending jobs need: gangs of the largest type, then the batch."""
     sim.provision_queued = False
     if sim.alive < sim.floor:
-        sim._launch(sim.floor - sim.alive)
+        sim._launch(sim.floor - sim.alive, sim.floor_type)
     if not sim.pending_count:
         return
     node_budget = math.inf if sim.policy.max_nodes is None \

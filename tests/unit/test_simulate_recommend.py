@@ -154,3 +154,23 @@ def test_bad_sizing_options_are_one_line_exit_1(cli, tmp_path, capsys, extra, me
     code = cli(["recommend", "--trace", str(_trace(tmp_path)), "--wait-p95", "30", *extra])
     err = capsys.readouterr().err
     assert code == 1 and message in err and "Traceback" not in err
+
+
+def test_simulate_takes_the_pool_and_cap_from_the_stack(cli, tmp_path, capsys):
+    stack = _stack_dir(tmp_path)  # gpu: g5.xlarge, g5.12xlarge, p4d.24xlarge; max_gpus 64
+    assert cli(["simulate", "--trace", str(_trace(tmp_path)), "--policy", "experiment",
+                "--stack", str(stack), "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert sorted(data["instance_types"]) == ["g5.12xlarge", "g5.xlarge", "p4d.24xlarge"]
+    assert data["max_gpus"] == 64
+    assert set(data["launches_by_type"]) <= {"g5.xlarge", "g5.12xlarge"}  # p4d is dearer
+    assert data["cost_vs_floor"] >= 1 and data["cost_ratio"] >= 1
+    assert any("eu-west-1" in a for a in data["assumptions"])  # the stack's region
+    assert any("Europe/Berlin" in a for a in data["assumptions"])  # its desktops' zone
+    # --instance-types and --max-gpus override the stack.
+    assert cli(["simulate", "--trace", str(_trace(tmp_path)), "--policy", "experiment",
+                "--stack", str(stack), "--instance-types", "g6.xlarge", "--max-gpus", "3",
+                "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["instance_types"] == ["g6.xlarge"] and data["max_gpus"] == 3
+    assert data["unschedulable"] > 0  # the 4-GPU runs do not fit under 3 GPUs
