@@ -47,10 +47,10 @@ class SpotTable:
         return -math.log1p(-p) / HOURS_PER_MONTH
 
     def assumption(self) -> str:
-        return (f"spot interruptions: AWS Spot Advisor bands ({self.region}, as of "
-                f"{self.taken_on}; band midpoint per node-month, not fetched live: see "
-                f"the table's source); spot launch finds no capacity with probability "
-                f"{self.unavailable_probability:g}")
+        return (f"spot interruptions: AWS Spot Advisor bands ({self.region} bands used for "
+                f"every region, as of {self.taken_on}; band midpoint per node-month; entered "
+                f"by hand, not fetched live: see the table's source); a spot launch finds no "
+                f"capacity with probability {self.unavailable_probability:g} (assumed)")
 
 
 @lru_cache(maxsize=1)
