@@ -24,6 +24,10 @@ COMMAND_MODULES: tuple[str, ...] = (
     "infra.commands.simulate",
     "infra.commands.prices",
     "infra.commands.trace",
+    "infra.commands.changed",
+    "infra.commands.review",
+    "infra.commands.codeowners",
+    "infra.commands.new",
 )
 
 
