@@ -18,7 +18,7 @@ from croniter import croniter
 from infra.cost.model import CostLine, Unpriced
 from infra.cost.prices import HOURS_PER_MONTH, MissingPrice, PriceCatalog
 from infra.cost.reference import expected_monthly
-from infra.plan.graph import Resource, ResourceGraph
+from infra.graph import Resource, ResourceGraph
 from infra.profiles import PolicyBundle, resolve
 from infra.simulate.engine import NodeType
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from infra.plan.graph import SECRET_MARKER, Resource, ResourceGraph
+from infra.graph import SECRET_MARKER, Resource, ResourceGraph
 
 REDACTED_ANNOTATION = "teamstack.io/redacted"
 BUILTIN_GROUPS = frozenset({

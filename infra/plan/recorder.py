@@ -16,7 +16,7 @@ from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor, MockResourceArgs, _resolve_callbacks
 from pulumi.runtime.proto import resource_pb2
 
-from infra.plan.graph import SECRET_MARKER, Resource
+from infra.graph import SECRET_MARKER, Resource
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 

@@ -19,7 +19,7 @@ from pulumi.runtime.mocks import MockEngine, MockSettings
 from pulumi.runtime.stack import run_in_stack
 
 from infra.errors import ToolError
-from infra.plan.graph import ResourceGraph
+from infra.graph import ResourceGraph
 from infra.plan.mocks import PlanMocks
 from infra.plan.recorder import RecordingMonitor
 from infra.stackfile import LoadedStack

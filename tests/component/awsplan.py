@@ -9,7 +9,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from infra.plan.graph import Resource, ResourceGraph
+from infra.graph import Resource, ResourceGraph
 from infra.plan.orchestrate import load_all, plan_loaded
 
 PLATFORM = """\

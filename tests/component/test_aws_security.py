@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.plan.graph import ResourceGraph
+from infra.graph import ResourceGraph
 from tests.component.awsplan import OIDC, by_name, plan_files, platform_text, team_text
 
 FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")

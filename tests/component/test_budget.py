@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from infra.components.budget import anomaly_threshold_usd
-from infra.plan.graph import ResourceGraph
+from infra.graph import ResourceGraph
 from infra.stackfile import load
 from tests.component.awsplan import by_name
 

@@ -14,7 +14,7 @@ from ruamel.yaml import YAML
 from infra.catalog import DESKTOP_SIZES
 from infra.components.awscron import aws_cron
 from infra.components.desktops import DISPLAY_PORT, idle_periods
-from infra.plan.graph import ResourceGraph
+from infra.graph import ResourceGraph
 from infra.plan.mocks import PlanMocks
 from infra.plan.runner import run_program
 from infra.profiles import resolve

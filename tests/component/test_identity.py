@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from infra.components.policies import TeamResources, people_trust
-from infra.plan.graph import ResourceGraph
+from infra.graph import ResourceGraph
 from tests.component.awsplan import as_list, by_name, one, policy, statements
 
 ROLE = "aws:iam/role:Role"

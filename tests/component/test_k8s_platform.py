@@ -10,7 +10,7 @@ import pytest
 
 from infra.components.k8s import karpenter_specs, names, notebook_specs
 from infra.components.k8s.iam import INTERRUPTION_EVENTS
-from infra.plan.graph import SECRET_MARKER, ResourceGraph
+from infra.graph import SECRET_MARKER, ResourceGraph
 from infra.profiles import PROFILE_NAMES, resolve
 from infra.request import PlatformRequest
 from infra.stackfile import load

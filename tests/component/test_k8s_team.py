@@ -11,8 +11,8 @@ import pytest
 
 from infra.components.k8s import names, quota
 from infra.components.k8s.cronwindow import window_end
+from infra.graph import SECRET_MARKER, ResourceGraph
 from infra.helm.arc import RunnerSetValues
-from infra.plan.graph import SECRET_MARKER, ResourceGraph
 from infra.profiles import resolve
 from infra.request import TeamRequest
 from infra.stackfile import load

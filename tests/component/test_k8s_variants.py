@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from infra.components.k8s import names
-from infra.plan.graph import ResourceGraph
+from infra.graph import ResourceGraph
 from infra.policy import check
 from infra.profiles import resolve
 from tests.k8s.kplan import by_object_name, plan_variant

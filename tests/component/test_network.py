@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from infra.components.network import INTERFACE_SERVICES, subnet_layout
-from infra.plan.graph import ResourceGraph
+from infra.graph import ResourceGraph
 from infra.policy.s3 import is_log_delivery_bucket
 from tests.component.awsplan import (
     OIDC,

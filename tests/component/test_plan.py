@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from infra.graph import ResourceGraph
 from infra.plan.diff import changed_keys, diff_stack
-from infra.plan.graph import ResourceGraph
 
 ROOT = Path(__file__).resolve().parents[2]
 

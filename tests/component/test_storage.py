@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.plan.graph import ResourceGraph
+from infra.graph import ResourceGraph
 from infra.stackfile import load
 from tests.component.awsplan import (
     by_name,

@@ -13,8 +13,8 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
+from infra.graph import Resource, ResourceGraph
 from infra.plan import runner
-from infra.plan.graph import Resource, ResourceGraph
 from infra.plan.orchestrate import load_all, plan_loaded
 from infra.plan.recorder import RecordingMonitor
 
