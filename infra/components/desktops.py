@@ -31,14 +31,13 @@ import pulumi_aws as aws
 
 from infra.catalog import DESKTOP_SIZES, DesktopSize
 from infra.components.awscron import aws_cron
-from infra.components.base import Naming, TeamstackComponent
+from infra.components.base import Naming, TeamstackComponent, pick
 from infra.components.policies import (
     STOP_AUTOMATION,
     TeamResources,
     desktop_automation_statements,
     document,
 )
-from infra.components.storage import pick
 from infra.profiles.model import DesktopPolicy
 
 DISPLAY_PORT = 8443  # NICE DCV; the default of the dcv_desktop role (dcv_desktop_port)

@@ -23,7 +23,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.components.base import Naming, TeamstackComponent
-from infra.components.storage import BucketProtection, abort_uploads_rule, protect_bucket
+from infra.components.buckets import BucketProtection, abort_uploads_rule, protect_bucket
 
 HTTPS_PORT = 443
 # Interface endpoints a private host needs: Session Manager (ssm, ssmmessages, ec2messages),
