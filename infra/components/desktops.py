@@ -290,7 +290,7 @@ class TeamDesktops(TeamstackComponent):
                 schedule_expression_timezone=args.policy.timezone,
                 flexible_time_window=aws.scheduler.ScheduleFlexibleTimeWindowArgs(mode="OFF"),
                 target=aws.scheduler.ScheduleTargetArgs(
-                    arn=f"arn:aws:scheduler:::aws-sdk:ec2:{action}Instances",
+                    arn=f"arn:{self.partition}:scheduler:::aws-sdk:ec2:{action}Instances",
                     role_arn=self.role.arn,
                     input=ids.apply(lambda v: json.dumps({"InstanceIds": list(v)})),
                     retry_policy=aws.scheduler.ScheduleTargetRetryPolicyArgs(

@@ -197,7 +197,8 @@ def _ami(args: dict[str, Any], mocks: PlanMocks) -> dict[str, Any]:
 
 
 def _caller_identity(args: dict[str, Any], mocks: PlanMocks) -> dict[str, Any]:
-    return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/teamstack-plan",
+    return {"accountId": ACCOUNT_ID,
+            "arn": f"arn:{PARTITION}:iam::{ACCOUNT_ID}:user/teamstack-plan",
             "userId": "AIDAPLANOFFLINE", "id": ACCOUNT_ID}
 
 

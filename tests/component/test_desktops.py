@@ -194,6 +194,24 @@ def test_business_hours_schedules_in_the_team_time_zone(
         assert sorted(json.loads(target["input"])["InstanceIds"]) == ids
 
 
+def test_desktop_arns_follow_the_partition_the_account_is_in(
+        example_plans: dict[str, ResourceGraph]) -> None:
+    """In aws-cn or aws-us-gov the schedules and the stop runbook are in that partition: every
+    ARN the component writes itself takes the partition from ``aws.get_partition``."""
+    loaded = load(ROOT / "stacks" / "Pulumi.vision-prod.yaml").stack
+    mocks = PlanMocks("eu-west-1", {"platform-prod": example_plans["platform-prod"].outputs})
+    mocks.invokes["aws:index/getPartition:getPartition"] = lambda args, m: {
+        "partition": "aws-cn", "dnsSuffix": "amazonaws.com.cn", "id": "aws-cn",
+        "reverseDnsPrefix": "cn.com.amazonaws"}
+    graph = run_program("vision-prod", lambda: build(loaded), mocks)
+    for name, schedule in by_name(graph, SCHEDULE).items():
+        assert schedule["target"]["arn"].startswith("arn:aws-cn:scheduler:::"), (
+            f"{SCHEDULE} {name}: target.arn {schedule['target']['arn']!r} is not in aws-cn")
+    target = by_name(graph, "aws:cloudwatch/eventTarget:EventTarget")["desktops-alice-idle"]
+    assert target["arn"].startswith("arn:aws-cn:ssm:"), (
+        f"EventTarget desktops-alice-idle: arn {target['arn']!r} is not in aws-cn")
+
+
 def test_on_demand_desktops_have_idle_stop_but_no_schedules(
         example_plans: dict[str, ResourceGraph]) -> None:
     graph = example_plans["insights-prod"]
