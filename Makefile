@@ -32,6 +32,7 @@ demo: venv
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check infra tests benchmarks
+	$(BIN)/mypy  # strict on infra/wiring, infra/components, infra/plan ([tool.mypy])
 	$(BIN)/yamllint -s .
 
 ## Every test: lint, unit, component (Pulumi mocks), integration (moto), roles (Molecule).
@@ -46,4 +47,4 @@ docs: venv
 	$(BIN)/python -m infra.docs > docs/request-reference.md
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis

@@ -54,9 +54,9 @@ def subnet_layout(cidr: str, zones: list[str]) -> list[SubnetPlan]:
     if not 1 <= len(zones) <= 6:
         raise ValueError(f"between 1 and 6 zones are supported, not {len(zones)}")
     network = ipaddress.ip_network(cidr)
-    eighths = list(network.subnets(prefixlen_diff=3))
-    publics = list(eighths[6].subnets(prefixlen_diff=3))
-    return [SubnetPlan(zone, str(eighths[i]), str(publics[i])) for i, zone in enumerate(zones)]
+    eighths = [str(n) for n in network.subnets(prefixlen_diff=3)]
+    publics = [str(n) for n in ipaddress.ip_network(eighths[6]).subnets(prefixlen_diff=3)]
+    return [SubnetPlan(zone, eighths[i], publics[i]) for i, zone in enumerate(zones)]
 
 
 @dataclass(frozen=True)

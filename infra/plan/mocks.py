@@ -113,7 +113,8 @@ class PlanMocks(pulumi.runtime.Mocks):
         self.invokes: dict[str, InvokeHandler] = dict(DEFAULT_INVOKES)
 
     # -- resources -----------------------------------------------------------------------------
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs,
+                     ) -> tuple[str | None, dict[str, Any]]:
         if args.typ == "pulumi:pulumi:StackReference":
             return self._stack_reference(args)
         inputs = dict(args.inputs)
@@ -161,7 +162,8 @@ class PlanMocks(pulumi.runtime.Mocks):
         region = "" if service in GLOBAL_SERVICES else self.region
         return f"arn:{PARTITION}:{service}:{region}:{ACCOUNT_ID}:{resource}"
 
-    def _stack_reference(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
+    def _stack_reference(self, args: pulumi.runtime.MockResourceArgs,
+                         ) -> tuple[str, dict[str, Any]]:
         name = str(args.inputs.get("name", args.name))
         stack = name.rsplit("/", 1)[-1]
         outputs = self.stack_outputs.get(stack)
@@ -171,7 +173,8 @@ class PlanMocks(pulumi.runtime.Mocks):
         return name, {"name": name, "outputs": outputs, "secretOutputNames": []}
 
     # -- invokes -------------------------------------------------------------------------------
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list | None]:
+    def call(self, args: pulumi.runtime.MockCallArgs,
+             ) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         handler = self.invokes.get(args.token)
         if handler is None:
             raise NotImplementedError(

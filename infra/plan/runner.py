@@ -36,7 +36,7 @@ def run_program(stack: str, program: Callable[[], Any], mocks: PlanMocks) -> Res
     """Run ``program`` as stack ``stack`` under mocks and return what it registered."""
     monitor = RecordingMonitor(mocks)
     pulumi_settings.ROOT.set(None)
-    pulumi_settings.configure(MockSettings(
+    pulumi_settings.configure(MockSettings(  # type: ignore[no-untyped-call]  # unannotated
         monitor=monitor, monitor_features=set(), engine=MockEngine(_quiet), project=PROJECT,
         stack=stack, dry_run=False, organization=ORGANIZATION, callbacks=None))
     pulumi.runtime.set_all_config({"aws:region": mocks.region})

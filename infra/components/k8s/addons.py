@@ -9,6 +9,7 @@ come from the platform request, where upgrading one is a reviewed one-line chang
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -41,7 +42,7 @@ class AddonsArgs:
 
 
 def helm_release(owner: TeamstackComponent, logical: str, *, release: str, chart: ChartRef,
-                 version: str, namespace: str, values: pulumi.Input[dict],
+                 version: str, namespace: str, values: pulumi.Input[dict[str, Any]],
                  provider: k8s.Provider, **opts: object) -> k8s.helm.v3.Release:
     """A Helm release from a pinned chart; atomic so a failed upgrade rolls back."""
     repository = None if chart.is_oci else k8s.helm.v3.RepositoryOptsArgs(repo=chart.repo)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -203,8 +204,9 @@ class EksCluster(TeamstackComponent):
             f"{name}-ebs-csi-policy", role=ebs_role.name,
             policy_arn=f"arn:{partition}:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy",
             opts=self.child())
-        common = {"cluster_name": self.cluster.name, "resolve_conflicts_on_create": "OVERWRITE",
-                  "resolve_conflicts_on_update": "OVERWRITE"}
+        common: dict[str, Any] = {"cluster_name": self.cluster.name,
+                                  "resolve_conflicts_on_create": "OVERWRITE",
+                                  "resolve_conflicts_on_update": "OVERWRITE"}
         vpc_cni = aws.eks.Addon(
             f"{name}-vpc-cni", addon_name="vpc-cni", addon_version=versions.vpc_cni,
             configuration_values=json.dumps({"enableNetworkPolicy": "true"}), **common,

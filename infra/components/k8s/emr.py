@@ -122,7 +122,7 @@ class EmrSpark(TeamstackComponent):
         super().__init__(name, opts)
         naming = args.naming
         partition = aws.get_partition().partition
-        boundary = {"permissions_boundary": args.permissions_boundary} \
+        boundary: dict[str, Any] = {"permissions_boundary": args.permissions_boundary} \
             if args.permissions_boundary is not None else {}
         # EMR's service role needs EC2 rights no team role has: its ceiling is its own
         # managed policy, so nothing attached later can widen it.

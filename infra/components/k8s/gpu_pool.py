@@ -73,7 +73,8 @@ class GpuPool(TeamstackComponent):
             termination_grace_period_seconds=0,
             automount_service_account_token=False,
             node_selector=karpenter_specs.gpu_pod_node_selector(team),
-            tolerations=karpenter_specs.gpu_pod_tolerations(team),
+            tolerations=[k8s.core.v1.TolerationArgs(**t)
+                         for t in karpenter_specs.gpu_pod_tolerations(team)],
             affinity=k8s.core.v1.AffinityArgs(pod_anti_affinity=k8s.core.v1.PodAntiAffinityArgs(
                 required_during_scheduling_ignored_during_execution=[
                     k8s.core.v1.PodAffinityTermArgs(
@@ -101,11 +102,12 @@ class GpuPool(TeamstackComponent):
                                                                 *args.depends_on],
                             ignore_changes=args.bundle.ignore_changes(DEPLOYMENT_TYPE)))
         patches = []
-        for i, window in enumerate(w for w in policy.warm_floor if w.schedule is not None):
+        scheduled = [(w.schedule, w) for w in policy.warm_floor if w.schedule is not None]
+        for i, (schedule, window) in enumerate(scheduled):
             patches += [
-                Patch(f"start-{i}", window.schedule,
+                Patch(f"start-{i}", schedule,
                       {"spec": {"replicas": window.nodes}}),
-                Patch(f"end-{i}", window_end(window.schedule, window.duration or "0s"),
+                Patch(f"end-{i}", window_end(schedule, window.duration or "0s"),
                       {"spec": {"replicas": warm_replicas(policy)}}),
             ]
         if patches:

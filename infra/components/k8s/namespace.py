@@ -33,8 +33,8 @@ class NamespaceArgs:
     cluster_name: pulumi.Input[str]
     provider: k8s.Provider
     quota: quota.QuotaSize
-    workload_role: Any = None  # aws.iam.Role with a Pod Identity trust, or None
-    people_role: Any = None  # aws.iam.Role people assume, or None
+    workload_role: aws.iam.Role | None = None  # with a Pod Identity trust
+    people_role: aws.iam.Role | None = None  # the role people assume
 
 
 def network_policies(namespace: str) -> list[dict[str, Any]]:
@@ -49,7 +49,8 @@ def network_policies(namespace: str) -> list[dict[str, Any]]:
 
 
 def pod_identity(owner: TeamstackComponent, logical: str, *, cluster_name: pulumi.Input[str],
-                 namespace: str, service_account: str, role: Any,
+                 namespace: pulumi.Input[str], service_account: str,
+                 role: aws.iam.Role | None,
                  depends_on: list[pulumi.Resource]) -> aws.eks.PodIdentityAssociation | None:
     """Bind a service account to a role; nothing when the role does not exist (yet)."""
     if role is None:
@@ -83,8 +84,12 @@ class TeamNamespace(TeamstackComponent):
 
         k8s.core.v1.ResourceQuota(
             f"{name}-quota", metadata=meta("team-quota"),
-            spec=k8s.core.v1.ResourceQuotaSpecArgs(hard=quota.compute_hard(args.quota),
-                                                   scope_selector=quota.COMPUTE_SCOPE),
+            spec=k8s.core.v1.ResourceQuotaSpecArgs(
+                hard=quota.compute_hard(args.quota),
+                scope_selector=k8s.core.v1.ScopeSelectorArgs(match_expressions=[
+                    k8s.core.v1.ScopedResourceSelectorRequirementArgs(
+                        scope_name="PriorityClass", operator="NotIn",
+                        values=list(quota.UNQUOTED_PRIORITY_CLASSES))])),
             opts=kopts)
         k8s.core.v1.ResourceQuota(
             f"{name}-object-quota", metadata=meta("team-objects"),

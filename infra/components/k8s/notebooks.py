@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -45,7 +44,7 @@ class NotebooksArgs:
     cluster_name: pulumi.Input[str]
     hub_namespace: pulumi.Input[str]
     provider: k8s.Provider
-    workload_role: Any = None
+    workload_role: aws.iam.Role | None = None
     file_system_id: pulumi.Input[str] | None = None
     home_gib: int | None = None
     homes: list[HomeVolume] = field(default_factory=list)

@@ -18,6 +18,7 @@ CronJob always restores the base.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -77,7 +78,7 @@ def runner_values(*, team: str, org: str, kind: str, min_runners: int, max_runne
     if gpu:
         resources = Resources(requests={"cpu": "2", "memory": "8Gi", names.GPU_RESOURCE: "1"},
                               limits={"memory": "14Gi", names.GPU_RESOURCE: "1"})
-        placement = {"node_selector": karpenter_specs.gpu_pod_node_selector(team),
+        placement: dict[str, Any] = {"node_selector": karpenter_specs.gpu_pod_node_selector(team),
                      "tolerations": [Toleration(**t)
                                      for t in karpenter_specs.gpu_pod_tolerations(team)]}
     else:
@@ -131,11 +132,12 @@ class CiRunners(TeamstackComponent):
                 namespace=args.namespace, values=gpu.dump(), provider=args.provider,
                 depends_on=deps)
         patches = []
-        for i, window in enumerate(w for w in policy.warm_floor if w.schedule is not None):
+        scheduled = [(w.schedule, w) for w in policy.warm_floor if w.schedule is not None]
+        for i, (schedule, window) in enumerate(scheduled):
             patches += [
-                Patch(f"start-{i}", window.schedule,
+                Patch(f"start-{i}", schedule,
                       {"spec": {"minRunners": min(window.min_runners, args.max_runners)}}),
-                Patch(f"end-{i}", window_end(window.schedule, window.duration or "0s"),
+                Patch(f"end-{i}", window_end(schedule, window.duration or "0s"),
                       {"spec": {"minRunners": base}}),
             ]
         if patches:

@@ -15,6 +15,7 @@ from io import StringIO
 from typing import Any
 
 import pulumi
+import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 from ruamel.yaml import YAML
 
@@ -44,7 +45,7 @@ class SparkArgs:
     schedule: str | None
     policy: SparkPolicy
     cluster_name: pulumi.Input[str]
-    workload_role: Any
+    workload_role: aws.iam.Role | None
     provider: k8s.Provider
     depends_on: list[pulumi.Resource]
 
@@ -101,11 +102,12 @@ class SparkOperatorTeam(TeamstackComponent):
             f"{name}-template", metadata=meta(spark_specs.TEMPLATE_CONFIGMAP),
             data=self.template.apply(lambda t: {"sparkapplication.yaml": to_yaml(t)}),
             opts=kopts)
-        if args.schedule is not None:
+        schedule = args.schedule
+        if schedule is not None:
             k8s.apiextensions.CustomResource(
                 f"{name}-scheduled", api_version=spark_specs.SPARK_APP_API,
                 kind="ScheduledSparkApplication", metadata=meta(f"{team}-retrain"),
-                spec=spec.apply(lambda s: spark_specs.scheduled_spec(args.schedule, s)),
+                spec=spec.apply(lambda s: spark_specs.scheduled_spec(schedule, s)),
                 opts=self.child(provider=args.provider, depends_on=[defaults, sa, role]))
         self._history_server(name, args, event_dir, meta, kopts)
         self.register_outputs({})
