@@ -38,7 +38,7 @@ from infra.components.policies import (
     desktop_automation_statements,
     document,
 )
-from infra.profiles.model import DesktopPolicy
+from infra.profiles.model import DesktopPolicy, LayerPolicy
 
 DISPLAY_PORT = 8443  # NICE DCV; the default of the dcv_desktop role (dcv_desktop_port)
 DESKTOP_IMAGE = "teamstack-desktop-*"
@@ -49,6 +49,7 @@ IDLE_CPU_PERCENT = 5.0
 IDLE_GPU_PERCENT = 5.0
 GPU_METRIC = ("teamstack", "nvidia_smi_utilization_gpu")  # CloudWatch agent (monitoring_agent)
 ROLE_PATH = "/teamstack/"
+INSTANCE_TYPE = "aws:ec2/instance:Instance"
 
 
 def idle_periods(minutes: int) -> int:
@@ -78,7 +79,7 @@ class DesktopArgs:
     region: str
     team: str
     members: Sequence[tuple[str, str, int]]  # (name, size, uid) of members with a desktop
-    policy: DesktopPolicy
+    policy: LayerPolicy[DesktopPolicy]
     vpc_id: pulumi.Input[str]
     private_subnet_ids: pulumi.Input[Sequence[str]]
     private_subnet_azs: pulumi.Input[Sequence[str]]
@@ -89,7 +90,6 @@ class DesktopArgs:
     instance_profile: pulumi.Input[str]
     key_arn: pulumi.Input[str] | None = None
     permissions_boundary: pulumi.Input[str] | None = None
-    ignore_changes: Sequence[str] = ()
     home_file_system_id: pulumi.Input[str] | None = None
     home_access_points: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
 
@@ -127,7 +127,7 @@ class TeamDesktops(TeamstackComponent):
                 zones.apply(pick(zone, "private subnet zones")))
         self.role = self._automation_role(name, args)
         for member in members:
-            if args.policy.idle_stop_minutes > 0:
+            if args.policy.settings.idle_stop_minutes > 0:
                 self._idle_stop(name, args, member, DESKTOP_SIZES[member.size])
         self._schedules(name, args)
         self.register_outputs({
@@ -189,7 +189,8 @@ class TeamDesktops(TeamstackComponent):
                 encrypted=True, kms_key_id=args.key_arn, volume_type="gp3",
                 volume_size=ROOT_VOLUME_GIB, delete_on_termination=True),
             tags=tags,
-            opts=self.child(ignore_changes=sorted({"ami", *args.ignore_changes})))
+            opts=self.child(ignore_changes=sorted(
+                {"ami", *args.policy.ignore_changes(INSTANCE_TYPE)})))
         home = aws.ebs.Volume(
             f"{logical}-home", availability_zone=zone, size=size.home_volume_gib, type="gp3",
             encrypted=True, kms_key_id=args.key_arn,
@@ -206,7 +207,7 @@ class TeamDesktops(TeamstackComponent):
                    size: DesktopSize) -> None:
         naming = args.naming
         instance = self.instances[member.name]
-        minutes = args.policy.idle_stop_minutes
+        minutes = args.policy.settings.idle_stop_minutes
         periods = idle_periods(minutes)
         alarm_name = naming.physical(f"desktop-{member.name}-idle")
         stop_action = f"arn:{self.partition}:automate:{args.region}:ec2:stop"
@@ -278,16 +279,16 @@ class TeamDesktops(TeamstackComponent):
 
     def _schedules(self, name: str, args: DesktopArgs) -> None:
         ids = pulumi.Output.all(*[i.id for i in self.instances.values()])
-        for action, cron in (("start", args.policy.start_schedule),
-                             ("stop", args.policy.stop_schedule)):
+        for action, cron in (("start", args.policy.settings.start_schedule),
+                             ("stop", args.policy.settings.stop_schedule)):
             if cron is None:
                 continue
             aws.scheduler.Schedule(
                 f"{name}-{action}", name=args.naming.physical(f"desktops-{action}"),
                 description=f"{action.capitalize()} the team's desktops ({cron} "
-                            f"{args.policy.timezone})",
+                            f"{args.policy.settings.timezone})",
                 schedule_expression=aws_cron(cron),
-                schedule_expression_timezone=args.policy.timezone,
+                schedule_expression_timezone=args.policy.settings.timezone,
                 flexible_time_window=aws.scheduler.ScheduleFlexibleTimeWindowArgs(mode="OFF"),
                 target=aws.scheduler.ScheduleTargetArgs(
                     arn=f"arn:{self.partition}:scheduler:::aws-sdk:ec2:{action}Instances",

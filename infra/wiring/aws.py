@@ -141,8 +141,7 @@ def team_desktops(stack: TeamStack, hosts: TeamHosts, storage: TeamStorage | Non
     result = TeamDesktops("desktops", DesktopArgs(
         naming=stack.naming, region=stack.region, team=req.team,
         members=[(m.name, m.desktop, req.member_uid(i)) for i, m in wanted if m.desktop],
-        policy=bundle.desktops,
-        ignore_changes=bundle.ignore_changes("aws:ec2/instance:Instance"),
+        policy=bundle.for_layer("desktops"),
         vpc_id=stack.platform.vpc_id,
         private_subnet_ids=stack.platform.private_subnet_ids,
         private_subnet_azs=stack.platform.private_subnet_azs,

@@ -156,7 +156,7 @@ def team_gpu(stack: TeamStack, cluster: TeamCluster) -> GpuPool | None:
     bundle = resolve(req.gpu.profile, req)
     dedicated = cluster.dedicated
     pool = GpuPool("gpu", GpuPoolArgs(
-        team=req.team, namespace=cluster.namespace, bundle=bundle,
+        team=req.team, namespace=cluster.namespace, policy=bundle.for_layer("karpenter"),
         node_class=names.GPU_NODE_CLASS if dedicated else stack.platform.gpu_node_class,
         provider=cluster.provider,
         depends_on=[cluster.namespace_resource, *([dedicated] if dedicated else [])]))
@@ -183,18 +183,17 @@ def team_spark(stack: TeamStack, cluster: TeamCluster | None, storage: TeamStora
         return SparkOperatorTeam("spark", SparkArgs(
             team=req.team, namespace=cluster.namespace, image=spark.image, bucket=bucket,
             main_file=spark.main_application_file, schedule=spark.schedule,
-            policy=bundle.spark, cluster_name=cluster.cluster_name,
+            policy=bundle.for_layer("spark"), cluster_name=cluster.cluster_name,
             workload_role=identity.workload_role, provider=cluster.provider,
             depends_on=[cluster.namespace_resource]))
     return EmrSpark("spark", EmrArgs(
         naming=stack.naming, team=req.team, bucket=bucket,
         bucket_arns=[b.arn for b in storage.buckets.values()], key_arn=storage.key.arn,
         subnet_id=stack.platform.private_subnet_ids.apply(lambda ids: ids[0]),
-        policy=bundle.spark, schedule=spark.schedule,
+        policy=bundle.for_layer("spark"), schedule=spark.schedule,
         main_file=spark.main_application_file,
         run_tags={**stack_tags(req.team, stack.stack, req.cost_center),
                   TAG_COMPONENT: "spark"},
-        ignore_changes=bundle.ignore_changes("aws:emr/cluster:Cluster"),
         permissions_boundary=identity.boundary.arn))
 
 
@@ -223,7 +222,7 @@ def team_notebooks(stack: TeamStack, cluster: TeamCluster, storage: TeamStorage 
     fs = storage.file_system if storage is not None else None
     nfs: aws.ec2.SecurityGroup | None = storage.nfs_security_group if storage else None
     return TeamNotebooks("notebooks", NotebooksArgs(
-        team=req.team, naming=stack.naming, policy=bundle.notebooks,
+        team=req.team, naming=stack.naming, policy=bundle.for_layer("notebooks"),
         storage_gib=req.notebooks.storage_gib,
         gpu_policy=resolve(req.gpu.profile, req).karpenter
         if shared_gpu and req.gpu is not None else None,
@@ -247,6 +246,7 @@ def team_runners(stack: TeamStack, cluster: TeamCluster) -> CiRunners | None:
     return CiRunners("ci-runners", RunnersArgs(
         team=req.team, naming=stack.naming, namespace=cluster.namespace,
         github_org=runners.github_org, app_secret=runners.app_secret,
-        max_runners=runners.max_runners, gpu_runners=gpu_runners, bundle=bundle,
+        max_runners=runners.max_runners, gpu_runners=gpu_runners,
+        policy=bundle.for_layer("ci_runners"), gpu_policy=bundle.karpenter,
         chart_version=stack.platform_request.charts.arc_runner_set,
         provider=cluster.provider, depends_on=[cluster.namespace_resource]))

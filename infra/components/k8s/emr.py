@@ -23,12 +23,13 @@ import pulumi_aws as aws
 
 from infra.components.base import Naming, TeamstackComponent
 from infra.components.k8s import iam, spark_specs
-from infra.profiles.model import SparkPolicy
+from infra.profiles.model import LayerPolicy, SparkPolicy
 
 RELEASE_LABEL = "emr-7.5.0"
 PRIMARY_TYPE = "m6i.xlarge"
 CORE_TYPE = "m6i.2xlarge"
 VOLUME_GIB = 64
+CLUSTER_TYPE = "aws:emr/cluster:Cluster"
 
 
 @dataclass(frozen=True)
@@ -39,11 +40,10 @@ class EmrArgs:
     bucket_arns: list[pulumi.Input[str]]
     key_arn: pulumi.Input[str]
     subnet_id: pulumi.Input[str]
-    policy: SparkPolicy
+    policy: LayerPolicy[SparkPolicy]
     schedule: str | None
     main_file: str | None
     run_tags: dict[str, str] = field(default_factory=dict)  # tags of scheduled clusters
-    ignore_changes: list[str] = field(default_factory=list)
     permissions_boundary: pulumi.Input[str] | None = None
 
 
@@ -151,7 +151,7 @@ class EmrSpark(TeamstackComponent):
         bucket = pulumi.Output.from_input(args.bucket)
         log_uri = bucket.apply(lambda b: f"s3://{b}/emr-logs/")
         main_file = bucket.apply(lambda b: args.main_file or spark_specs.default_job_file(b))
-        policy = args.policy
+        policy = args.policy.settings
         if args.schedule is not None:
             self._schedule(name, args, service_role, instance_role, profile, security, log_uri,
                            main_file)
@@ -174,7 +174,7 @@ class EmrSpark(TeamstackComponent):
             if policy.emr_idle_timeout_s is not None else None,
             keep_job_flow_alive_when_no_steps=True, termination_protection=False,
             tags={"Name": naming.physical("spark")},
-            opts=self.child(ignore_changes=list(args.ignore_changes)))
+            opts=self.child(ignore_changes=args.policy.ignore_changes(CLUSTER_TYPE)))
         aws.emr.ManagedScalingPolicy(
             f"{name}-scaling", cluster_id=self.cluster.id,
             compute_limits=[aws.emr.ManagedScalingPolicyComputeLimitArgs(
@@ -206,7 +206,7 @@ class EmrSpark(TeamstackComponent):
             lambda v: json.dumps(run_job_flow(
                 name=naming.physical("spark-retrain"), log_uri=v[0], subnet_id=v[1],
                 instance_profile=v[2], service_role=v[3], security_configuration_name=v[4],
-                policy=args.policy, main_file=v[5],
+                policy=args.policy.settings, main_file=v[5],
                 tags={**args.run_tags, "Name": naming.physical("spark-retrain")}),
                 sort_keys=True))
         partition = aws.get_partition().partition

@@ -23,7 +23,7 @@ from infra.components.base import TeamstackComponent
 from infra.components.k8s import karpenter_specs, names
 from infra.components.k8s.cronwindow import window_end
 from infra.components.k8s.scheduled import Patch, ScheduledPatch, ScheduledPatchArgs
-from infra.profiles.model import KarpenterPolicy, PolicyBundle
+from infra.profiles.model import KarpenterPolicy, LayerPolicy
 
 PAUSE_IMAGE = "registry.k8s.io/pause:3.10"
 DEPLOYMENT_TYPE = "kubernetes:apps/v1:Deployment"
@@ -33,7 +33,7 @@ DEPLOYMENT_TYPE = "kubernetes:apps/v1:Deployment"
 class GpuPoolArgs:
     team: str
     namespace: str
-    bundle: PolicyBundle
+    policy: LayerPolicy[KarpenterPolicy]
     node_class: pulumi.Input[str]
     provider: k8s.Provider
     depends_on: list[pulumi.Resource]
@@ -51,7 +51,7 @@ class GpuPool(TeamstackComponent):
     def __init__(self, name: str, args: GpuPoolArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(name, opts)
-        team, policy = args.team, args.bundle.karpenter
+        team, policy = args.team, args.policy.settings
         self.pool_name = names.gpu_node_pool(team)
         spec = pulumi.Output.from_input(args.node_class).apply(
             lambda node_class: karpenter_specs.gpu_node_pool_spec(team, policy, node_class))
@@ -100,7 +100,7 @@ class GpuPool(TeamstackComponent):
                     metadata=k8s.meta.v1.ObjectMetaArgs(labels=labels), spec=pod)),
             opts=self.child(provider=args.provider, depends_on=[self.node_pool,
                                                                 *args.depends_on],
-                            ignore_changes=args.bundle.ignore_changes(DEPLOYMENT_TYPE)))
+                            ignore_changes=args.policy.ignore_changes(DEPLOYMENT_TYPE)))
         patches = []
         scheduled = [(w.schedule, w) for w in policy.warm_floor if w.schedule is not None]
         for i, (schedule, window) in enumerate(scheduled):

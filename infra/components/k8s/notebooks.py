@@ -20,7 +20,7 @@ import pulumi_kubernetes as k8s
 from infra.components.base import Naming, TeamstackComponent
 from infra.components.k8s import names, notebook_specs
 from infra.components.k8s.namespace import pod_identity
-from infra.profiles.model import KarpenterPolicy, NotebookPolicy
+from infra.profiles.model import KarpenterPolicy, LayerPolicy, NotebookPolicy
 
 NFS_PORT = 2049
 
@@ -38,7 +38,7 @@ class HomeVolume:
 class NotebooksArgs:
     team: str
     naming: Naming
-    policy: NotebookPolicy
+    policy: LayerPolicy[NotebookPolicy]
     storage_gib: int
     gpu_policy: KarpenterPolicy | None
     cluster_name: pulumi.Input[str]
@@ -73,7 +73,7 @@ class TeamNotebooks(TeamstackComponent):
                      service_account=account, role=args.workload_role, depends_on=[sa])
         homes = self._homes(name, args) if args.file_system_id is not None else {}
         self.profiles = notebook_specs.team_profiles(
-            team=team, policy=args.policy, storage_gib=args.storage_gib,
+            team=team, policy=args.policy.settings, storage_gib=args.storage_gib,
             gpu_policy=args.gpu_policy, homes=homes)
         k8s.core.v1.ConfigMap(
             f"{name}-profiles", metadata=k8s.meta.v1.ObjectMetaArgs(
@@ -81,7 +81,7 @@ class TeamNotebooks(TeamstackComponent):
                 labels={names.LABEL_HUB_PROFILES: "true"}),
             data={"profiles.json": json.dumps(self.profiles.dump(), sort_keys=True)},
             opts=self.child(provider=args.provider, depends_on=[sa]))
-        self.register_outputs({"cull_idle_timeout_s": args.policy.cull_idle_timeout_s})
+        self.register_outputs({"cull_idle_timeout_s": args.policy.settings.cull_idle_timeout_s})
 
     def _homes(self, name: str, args: NotebooksArgs) -> dict[str, str]:
         """Static PV/PVC per member (EFS access point), keyed by hub user name."""

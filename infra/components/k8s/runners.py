@@ -31,7 +31,7 @@ from infra.components.k8s.scheduled import Patch, ScheduledPatch, ScheduledPatch
 from infra.components.k8s.secrets import synced_secret
 from infra.helm import arc
 from infra.helm.base import Resources, Toleration
-from infra.profiles.model import PolicyBundle
+from infra.profiles.model import CiRunnerPolicy, KarpenterPolicy, LayerPolicy
 
 APP_KEYS = ("github_app_id", "github_app_installation_id", "github_app_private_key")
 CREDENTIALS_SECRET = "github-app"
@@ -50,7 +50,8 @@ class RunnersArgs:
     app_secret: str | None
     max_runners: int
     gpu_runners: int  # 0: no GPU runner set
-    bundle: PolicyBundle
+    policy: LayerPolicy[CiRunnerPolicy]
+    gpu_policy: KarpenterPolicy  # the same profile's GPU pool settings, for GPU runner pods
     chart_version: str
     provider: k8s.Provider
     depends_on: list[pulumi.Resource]
@@ -60,15 +61,14 @@ def runner_set_name(team: str, kind: str) -> str:
     return f"{team}-{kind}"
 
 
-def release_ignore_changes(bundle: PolicyBundle) -> list[str]:
+def release_ignore_changes(policy: LayerPolicy[CiRunnerPolicy]) -> list[str]:
     """The release values owned at run time, from the profile's runtime-owned markers."""
-    return [RUNTIME_PROPERTY_MAP[p] for p in bundle.ignore_changes(RUNNER_SET_TYPE)
+    return [RUNTIME_PROPERTY_MAP[p] for p in policy.ignore_changes(RUNNER_SET_TYPE)
             if p in RUNTIME_PROPERTY_MAP]
 
 
-def base_min_runners(bundle: PolicyBundle, max_runners: int) -> int:
+def base_min_runners(policy: CiRunnerPolicy, max_runners: int) -> int:
     """Idle runners outside any window: the profile's minimum, or an always-on floor."""
-    policy = bundle.ci_runners
     always = [w.min_runners for w in policy.warm_floor if w.schedule is None]
     return min(max([policy.min_runners, *always]), max_runners)
 
@@ -105,8 +105,8 @@ class CiRunners(TeamstackComponent):
     def __init__(self, name: str, args: RunnersArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(name, opts)
-        team, policy = args.team, args.bundle.ci_runners
-        base = base_min_runners(args.bundle, args.max_runners)
+        team, policy = args.team, args.policy.settings
+        base = base_min_runners(policy, args.max_runners)
         secret = synced_secret(
             self, f"{name}-credentials",
             secret_name=args.app_secret or f"teamstack/{args.naming.prefix}/github-app",
@@ -120,12 +120,12 @@ class CiRunners(TeamstackComponent):
             self, f"{name}-cpu", release=cpu.runner_scale_set_name, chart=arc.RUNNER_SET_CHART,
             version=args.chart_version, namespace=args.namespace, values=cpu.dump(),
             provider=args.provider, depends_on=deps,
-            ignore_changes=release_ignore_changes(args.bundle))}
+            ignore_changes=release_ignore_changes(args.policy))}
         if args.gpu_runners:
             gpu = runner_values(
                 team=team, org=args.github_org, kind="gpu", min_runners=0,
                 max_runners=args.gpu_runners, gpu=True,
-                pod_annotations=karpenter_specs.training_pod_annotations(args.bundle.karpenter))
+                pod_annotations=karpenter_specs.training_pod_annotations(args.gpu_policy))
             self.releases["gpu"] = helm_release(
                 self, f"{name}-gpu", release=gpu.runner_scale_set_name,
                 chart=arc.RUNNER_SET_CHART, version=args.chart_version,

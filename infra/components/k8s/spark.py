@@ -22,7 +22,7 @@ from ruamel.yaml import YAML
 from infra.components.base import TeamstackComponent
 from infra.components.k8s import names, spark_specs
 from infra.components.k8s.namespace import pod_identity
-from infra.profiles.model import SparkPolicy
+from infra.profiles.model import LayerPolicy, SparkPolicy
 
 HISTORY_SERVER = "spark-history"
 
@@ -43,7 +43,7 @@ class SparkArgs:
     bucket: pulumi.Input[str]  # physical name of the event-log bucket
     main_file: str | None  # None: default_job_file(bucket)
     schedule: str | None
-    policy: SparkPolicy
+    policy: LayerPolicy[SparkPolicy]
     cluster_name: pulumi.Input[str]
     workload_role: aws.iam.Role | None
     provider: k8s.Provider
@@ -90,12 +90,12 @@ class SparkOperatorTeam(TeamstackComponent):
         defaults = k8s.core.v1.ConfigMap(
             f"{name}-defaults", metadata=meta(spark_specs.DEFAULTS_CONFIGMAP),
             data=event_dir.apply(lambda d: {"spark-defaults.conf": spark_specs.spark_defaults_conf(
-                spark_specs.spark_defaults(args.policy, d))}),
+                spark_specs.spark_defaults(args.policy.settings, d))}),
             opts=kopts)
         spec = bucket.apply(lambda b: spark_specs.application_spec(
             team=team, image=args.image,
             main_file=args.main_file or spark_specs.default_job_file(b),
-            policy=args.policy, pod_labels=labels))
+            policy=args.policy.settings, pod_labels=labels))
         self.template = spec.apply(lambda s: spark_specs.application_template(
             team=team, namespace=ns, spec=s))
         k8s.core.v1.ConfigMap(
