@@ -116,7 +116,9 @@ def test_every_ebs_and_efs_volume_is_encrypted(graphs: list[ResourceGraph]) -> N
     volumes = [r for g in graphs for r in g.resources
                if r.type in ("aws:ebs/volume:Volume", "aws:efs/fileSystem:FileSystem")]
     assert len(volumes) >= 8
-    assert all(v.inputs["encrypted"] is True for v in volumes)
+    assert all(v.inputs["encrypted"] is True for v in volumes), (
+        "encrypted is not true on: "
+        f"{[v.urn for v in volumes if v.inputs['encrypted'] is not True]}")
     for graph in graphs:
         for instance in graph.of_type("aws:ec2/instance:Instance"):
             assert instance.inputs["rootBlockDevice"]["encrypted"] is True

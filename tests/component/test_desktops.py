@@ -31,6 +31,7 @@ from tests.component.awsplan import (
     statements,
     team_text,
 )
+from tests.component.find import single
 
 ROOT = Path(__file__).resolve().parents[2]
 INSTANCE = "aws:ec2/instance:Instance"
@@ -60,7 +61,8 @@ def test_image_is_the_newest_baked_desktop_image_of_this_account(
     loaded = load(ROOT / "stacks" / "Pulumi.vision-prod.yaml").stack
     mocks = InvokeLog("eu-west-1", {"platform-prod": example_plans["platform-prod"].outputs})
     graph = run_program("vision-prod", lambda: build(loaded), mocks)
-    [ami_args] = [a for token, a in mocks.calls if token == "aws:ec2/getAmi:getAmi"]
+    ami_args = single([a for token, a in mocks.calls if token == "aws:ec2/getAmi:getAmi"],
+                      "getAmi invoke")
     assert ami_args["owners"] == ["self"] and ami_args["mostRecent"] is True
     assert {"name": "name", "values": ["teamstack-desktop-*"]} in ami_args["filters"]
     image = mocks.invokes["aws:ec2/getAmi:getAmi"](ami_args, mocks)["id"]
@@ -121,7 +123,9 @@ def test_no_ssh_and_display_only_from_the_access_ranges(
     access = example_plans["platform-prod"].outputs["access_cidrs"]
     assert sorted((r.inputs["cidrIpv4"], r.inputs["ipProtocol"]) for r in rules) == sorted(
         (c, p) for c in access for p in ("tcp", "udp"))
-    assert all(r.inputs["fromPort"] == r.inputs["toPort"] == DISPLAY_PORT for r in rules)
+    assert all(r.inputs["fromPort"] == r.inputs["toPort"] == DISPLAY_PORT for r in rules), (
+        f"display rules not on port {DISPLAY_PORT} only: "
+        f"{[(r.name, r.inputs['fromPort'], r.inputs['toPort']) for r in rules]}")
     for rule in graph.of_type(INGRESS):
         low, high = rule.inputs.get("fromPort", 0), rule.inputs.get("toPort", 65535)
         assert rule.inputs["ipProtocol"] != "-1" and not low <= 22 <= high, rule.name
@@ -250,7 +254,8 @@ def test_automation_role_acts_only_on_the_team_desktops(
     assert as_list(by_sid["RunStopRunbook"]["Resource"]) == [
         "arn:aws:ssm:eu-west-1:123456789012:automation-definition/AWS-StopEC2Instance:*"]
     role = one(graph, "aws:iam/role:Role", "desktops-automation")
-    [trust] = statements(policy(role.inputs, "assumeRolePolicy"))
+    trust = single(statements(policy(role.inputs, "assumeRolePolicy")),
+                   f"trust statement of {role.name}")
     assert sorted(trust["Principal"]["Service"]) == ["events.amazonaws.com",
                                                      "scheduler.amazonaws.com"]
 

@@ -16,6 +16,7 @@ from infra.helm.arc import RunnerSetValues
 from infra.profiles import resolve
 from infra.request import TeamRequest
 from infra.stackfile import load
+from tests.component.find import only, single
 from tests.k8s.kplan import by_object_name, configmap_json, plan_examples, recording_options
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,12 +58,14 @@ def test_namespace_quota_equals_max_gpus(example_plans: dict[str, ResourceGraph]
     assert hard["requests.cpu"] == str(size.cpu)
     assert quotas["team-quota"]["metadata"]["namespace"] == namespace
     # placeholders (warm capacity) are outside the compute quota, nothing else is
-    [scope] = quotas["team-quota"]["spec"]["scopeSelector"]["matchExpressions"]
+    scope = single(quotas["team-quota"]["spec"]["scopeSelector"]["matchExpressions"],
+                   "scope expression of team-quota")
     assert scope == {"scopeName": "PriorityClass", "operator": "NotIn",
                      "values": [names.PLACEHOLDER_PRIORITY_CLASS]}
     assert quotas["team-objects"]["spec"]["hard"] == {"services.loadbalancers": "0",
                                                       "services.nodeports": "0"}
-    [limits] = by_object_name(graph, "kubernetes:core/v1:LimitRange").values()
+    limits = single(by_object_name(graph, "kubernetes:core/v1:LimitRange").values(),
+                    f"LimitRange in {graph.stack}")
     assert limits["spec"]["limits"][0]["defaultRequest"] == quota.LIMIT_DEFAULT_REQUEST
 
 
@@ -86,14 +89,14 @@ def test_team_group_edits_its_own_namespace_only(example_plans: dict[str, Resour
     group_bindings = [b.inputs for b in bindings
                       if any(s["kind"] == "Group" for s in b.inputs["subjects"])]
     assert len(group_bindings) == 1
-    [binding] = group_bindings
+    binding = single(group_bindings, "group_bindings")
     assert binding["metadata"]["namespace"] == names.team_namespace(team)
     assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io",
                                   "kind": "ClusterRole", "name": "edit"}
     assert binding["subjects"] == [{"kind": "Group", "name": f"teamstack-{team}",
                                     "apiGroup": "rbac.authorization.k8s.io"}]
     assert not graph.of_type("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding")
-    [entry] = graph.of_type("aws:eks/accessEntry:AccessEntry")
+    entry = only(graph, "aws:eks/accessEntry:AccessEntry")
     assert entry.inputs["principalArn"] == graph.outputs["people_role_arn"]
     assert entry.inputs["kubernetesGroups"] == [f"teamstack-{team}"]
     assert entry.inputs["clusterName"] == "platform-prod-eks"
@@ -168,9 +171,10 @@ def test_warm_gpu_capacity_follows_the_profile_window(
     plans, ignored = options
     graph, request = plans["vision-prod"], request_of("vision-prod")
     policy = resolve(request.gpu.profile, request).karpenter
-    [window] = policy.warm_floor
-    [warm] = [r for r in graph.of_type("kubernetes:apps/v1:Deployment")
-              if r.inputs["metadata"]["name"] == "vision-gpu-warm"]
+    window = single(policy.warm_floor, "policy.warm_floor")
+    warm = only(graph, "kubernetes:apps/v1:Deployment",
+                lambda r: r.inputs["metadata"]["name"] == "vision-gpu-warm",
+                "with metadata.name vision-gpu-warm")
     spec = warm.inputs["spec"]
     assert spec["replicas"] == 0  # outside the window; the CronJobs move it
     pod = spec["template"]["spec"]
@@ -222,7 +226,8 @@ def test_runner_sets_min_max_and_credentials(
     secrets = by_object_name(graph, "kubernetes:core/v1:Secret")
     assert secrets["github-app"]["stringData"] == SECRET_MARKER
     assert "offline-plan-placeholder" not in json.dumps([r.inputs for r in graph.resources])
-    [release] = [r for r in graph.of_type(RELEASE) if r.inputs["name"] == f"{request.team}-cpu"]
+    release = only(graph, RELEASE, lambda r: r.inputs["name"] == f"{request.team}-cpu",
+             'where r.inputs["name"] == f"{request.team}-cpu"')
     owned = ["values.minRunners"] if bundle.ci_runners.warm_floor else []
     assert ignored[release.urn] == owned
 
@@ -241,7 +246,7 @@ def test_gpu_runners_on_the_team_pool(example_plans: dict[str, ResourceGraph]) -
 def test_runner_warm_floor_cronjobs(example_plans: dict[str, ResourceGraph]) -> None:
     request = request_of("vision-prod")
     policy = resolve(request.ci_runners.profile, request).ci_runners
-    [window] = policy.warm_floor
+    window = single(policy.warm_floor, "policy.warm_floor")
     jobs = by_object_name(example_plans["vision-prod"], CRONJOB)
     for job, schedule, minimum in (
             ("vision-cpu-start-0", window.schedule, window.min_runners),
@@ -325,8 +330,8 @@ def test_spark_operator_namespace(example_plans: dict[str, ResourceGraph]) -> No
     assert conf["spark.dynamicAllocation.executorIdleTimeout"] == \
         f"{policy.executor_idle_timeout_s}s"
     assert conf["spark.eventLog.dir"] == "s3a://analytics-prod-raw/spark-events/"
-    [scheduled] = by_object_name(
-        graph, "kubernetes:sparkoperator.k8s.io/v1beta2:ScheduledSparkApplication").values()
+    scheduled = only(
+        graph, "kubernetes:sparkoperator.k8s.io/v1beta2:ScheduledSparkApplication").inputs
     assert scheduled["spec"]["schedule"] == request.spark.schedule == "0 2 * * *"
     template = scheduled["spec"]["template"]
     assert template["sparkConfigMap"] == "spark-defaults"

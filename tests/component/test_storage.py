@@ -19,13 +19,15 @@ from tests.component.awsplan import (
     statements,
     team_text,
 )
+from tests.component.find import single
 
 ROOT = Path(__file__).resolve().parents[2]
 BUCKET = "aws:s3/bucket:Bucket"
 
 
 def companion(graph: ResourceGraph, type_token: str, bucket: str) -> dict:
-    [found] = [i for i in by_name(graph, type_token).values() if i["bucket"] == bucket]
+    found = single([i for i in by_name(graph, type_token).values() if i["bucket"] == bucket],
+                   f"{type_token} of bucket {bucket}")
     return found
 
 
@@ -53,7 +55,8 @@ def test_every_bucket_has_every_protection(example_plans: dict[str, ResourceGrap
         versioning = companion(graph, "aws:s3/bucketVersioning:BucketVersioning", name)
         assert versioning["versioningConfiguration"]["status"] == (
             "Enabled" if spec.versioning else "Disabled")
-        [tls] = statements(policy(companion(graph, "aws:s3/bucketPolicy:BucketPolicy", name)))
+        tls = single(statements(policy(companion(graph, "aws:s3/bucketPolicy:BucketPolicy", name))),
+                     f"statement of the bucket policy of {name}")
         assert tls["Effect"] == "Deny" and tls["Principal"] == "*" and tls["Action"] == "s3:*"
         assert tls["Resource"] == [f"arn:aws:s3:::{name}", f"arn:aws:s3:::{name}/*"]
         assert tls["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
