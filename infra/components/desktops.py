@@ -75,23 +75,54 @@ class DesktopMember:
 
 @dataclass(frozen=True)
 class DesktopArgs:
+    """What the team's desktops are made from. A desktop is a person's working machine: each
+    field says whether changing it updates desktops in place or replaces them (a replaced
+    desktop starts from the image again, and its home volume is a new, empty one)."""
+
     naming: Naming
+    """Team and environment, the prefix of every physical name. Changing it renames (and so
+    replaces) the security group, alarms, role and schedules."""
     region: str
+    """The region, for the EC2 stop action and the stop runbook's ARNs."""
     team: str
-    members: Sequence[tuple[str, str, int]]  # (name, size, uid) of members with a desktop
+    """The team, which scopes the automation role's permissions to its own desktops."""
+    members: Sequence[tuple[str, str, int]]
+    """(name, size, uid) of each member with a desktop, in request order. The size sets the
+    instance type (changed in place, with a stop and start) and the home volume (grown in
+    place; EBS cannot shrink). The uid is a tag the image reads at boot. Position decides the
+    zone (``index % zones``): inserting or removing a member before others moves them to
+    another zone, which replaces their instances and home volumes."""
     policy: LayerPolicy[DesktopPolicy]
+    """The profile's desktop layer: idle stop (alarms), start and stop schedules; the instance
+    state it owns at run time is ignored by deploys. Changes in place."""
     vpc_id: pulumi.Input[str]
+    """VPC of the display security group; changing it replaces the group."""
     private_subnet_ids: pulumi.Input[Sequence[str]]
+    """The platform's private subnets, one per zone: desktops get no public address."""
     private_subnet_azs: pulumi.Input[Sequence[str]]
+    """The zone of each private subnet, where each desktop's home volume must be."""
     zones: int
+    """How many zones desktops spread over (the platform's count). Changing it moves desktops
+    between zones: those instances and their home volumes are replaced."""
     access_cidrs: pulumi.Input[Sequence[str]]
+    """The platform's access ranges: the only sources of the remote display (TCP and UDP)."""
     access_cidr_count: int
+    """How many access ranges there are (a count from the platform's file: a program cannot
+    branch on an output). Adds or removes ingress rules in place."""
     hosts_security_group_id: pulumi.Input[str]
+    """The team's host group, which others (the shared home's NFS) admit. In place."""
     instance_profile: pulumi.Input[str]
+    """The team's workload instance profile. In place."""
     key_arn: pulumi.Input[str] | None = None
+    """The team key for root and home volumes (None: the account's default EBS key). Changing
+    it replaces every desktop and its home volume."""
     permissions_boundary: pulumi.Input[str] | None = None
+    """The team's permissions boundary, put on the automation role. In place."""
     home_file_system_id: pulumi.Input[str] | None = None
+    """The shared EFS home, tagged on each desktop for the image to mount at boot. Tags
+    change in place and take effect at the next boot."""
     home_access_points: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """Each member's access point on the shared home (tag, as above)."""
 
 
 class TeamDesktops(TeamstackComponent):
@@ -130,9 +161,13 @@ class TeamDesktops(TeamstackComponent):
             if args.policy.settings.idle_stop_minutes > 0:
                 self._idle_stop(name, args, member, DESKTOP_SIZES[member.size])
         self._schedules(name, args)
+        # Outputs, as typed attributes registered under the same names.
+        self.instance_ids: dict[str, pulumi.Output[str]] = {
+            k: i.id for k, i in self.instances.items()}
+        self.security_group_id: pulumi.Output[str] = self.security_group.id
         self.register_outputs({
-            "instance_ids": {k: i.id for k, i in self.instances.items()},
-            "security_group_id": self.security_group.id,
+            "instance_ids": self.instance_ids,
+            "security_group_id": self.security_group_id,
         })
 
     # -- network -----------------------------------------------------------------------------

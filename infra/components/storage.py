@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
@@ -40,16 +40,39 @@ class HomeMember:
 
 @dataclass(frozen=True)
 class StorageArgs:
+    """What the team's storage is made from. Each field says what changing it does to a
+    deployed stack: storage holds data, so some changes replace a resource and lose what is in
+    it unless it is copied first."""
+
     naming: Naming
+    """Team and environment: every physical name (buckets, key alias, EFS creation token)
+    derives from it. Changing it replaces every resource here; data is not moved."""
     buckets: list[Bucket]
+    """One S3 bucket per entry, physical name ``<team>-<env>-<name>``. Renaming or removing an
+    entry replaces or deletes that bucket (``force_destroy`` is off, so deleting a bucket that
+    holds objects fails rather than lose them); versioning and lifecycle change in place."""
     shared_home_gib: int | None = None
-    log_bucket: pulumi.Input[str] | None = None  # the platform's access-log bucket, if known
-    extra_key_principals: list[str] = field(default_factory=list)
+    """The shared EFS home if set (EFS is elastic: the figure sizes the cost estimate and the
+    notebook volumes, not the file system). Setting it creates the home; unsetting it deletes
+    the file system and everything in it."""
+    log_bucket: pulumi.Input[str] | None = None
+    """The platform's access-log bucket, which receives every bucket's server access logs
+    (``s3/<bucket>/`` prefix); None: no access logging. Changes in place."""
     members: Sequence[HomeMember] = ()
+    """One EFS access point per member, pinned to the member's uid and ``/home/<name>``. A new
+    uid replaces the member's access point (its POSIX user is immutable); files keep the old
+    owner."""
     vpc_id: pulumi.Input[str] | None = None
+    """VPC of the NFS security group; None (unit use): the home exists but is not mounted.
+    Changing it replaces the group and every mount target."""
     private_subnet_ids: pulumi.Input[Sequence[str]] | None = None
-    zones: int = 0  # how many private subnets get a mount target (the platform's zone count)
+    """The platform's private subnets, where the mount targets go (the first ``zones``)."""
+    zones: int = 0
+    """How many private subnets get a mount target: the platform's zone count. A higher count
+    adds mount targets; a lower one deletes them (hosts in that zone lose their mount)."""
     hosts_security_group_id: pulumi.Input[str] | None = None
+    """The team's host security group, the only one admitted to NFS. Changing it replaces the
+    ingress rule (a moment without NFS from the old group)."""
 
 
 def efs_policy(file_system_arn: str) -> str:
@@ -95,11 +118,19 @@ class TeamStorage(TeamstackComponent):
         self.access_points: dict[str, aws.efs.AccessPoint] = {}
         if args.shared_home_gib is not None:
             self._home(name, args)
+        # Outputs, as typed attributes registered under the same names.
+        self.key_arn: pulumi.Output[str] = self.key.arn
+        self.bucket_arns: dict[str, pulumi.Output[str]] = {
+            k: b.arn for k, b in self.buckets.items()}
+        self.file_system_id: pulumi.Output[str] | None = \
+            self.file_system.id if self.file_system else None
+        self.access_point_ids: dict[str, pulumi.Output[str]] = {
+            k: a.id for k, a in self.access_points.items()}
         self.register_outputs({
-            "key_arn": self.key.arn,
-            "bucket_arns": {k: b.arn for k, b in self.buckets.items()},
-            "file_system_id": self.file_system.id if self.file_system else None,
-            "access_point_ids": {k: a.id for k, a in self.access_points.items()},
+            "key_arn": self.key_arn,
+            "bucket_arns": self.bucket_arns,
+            "file_system_id": self.file_system_id,
+            "access_point_ids": self.access_point_ids,
         })
 
     def _bucket(self, name: str, naming: Naming, spec: Bucket,

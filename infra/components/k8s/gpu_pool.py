@@ -31,12 +31,27 @@ DEPLOYMENT_TYPE = "kubernetes:apps/v1:Deployment"
 
 @dataclass(frozen=True)
 class GpuPoolArgs:
+    """What a team's GPU pool is made from; a NodePool change makes Karpenter replace the
+    nodes that no longer match it (drift), which disrupts running pods unless they are
+    annotated ``do-not-disrupt``."""
+
     team: str
+    """Names the NodePool (``<team>-gpu``), its taint and labels. Changing it replaces the
+    pool: Karpenter drains and removes every node of the old one."""
     namespace: str
+    """The team's namespace, where the warm-capacity placeholders run."""
     policy: LayerPolicy[KarpenterPolicy]
+    """The profile's Karpenter layer: instance and capacity types, GPU limit, consolidation,
+    budgets, expiry and warm floor. The NodePool updates in place; nodes that no longer match
+    are replaced within the disruption budgets. The placeholders' replicas are owned by the
+    warm-floor schedule and ignored by deploys."""
     node_class: pulumi.Input[str]
+    """The EC2NodeClass for GPU nodes (the platform's, or the team's own cluster's). Changing
+    it replaces every node of the pool (drift)."""
     provider: k8s.Provider
+    """The cluster the pool is on."""
     depends_on: list[pulumi.Resource]
+    """What must exist first: the namespace, and a dedicated cluster's Karpenter."""
 
 
 def warm_replicas(policy: KarpenterPolicy) -> int:
@@ -61,7 +76,7 @@ class GpuPool(TeamstackComponent):
             spec=spec, opts=self.child(provider=args.provider))
         if policy.warm_floor:
             self._warm(name, args, policy)
-        self.register_outputs({"node_pool": self.pool_name})
+        self.register_outputs({"pool_name": self.pool_name})
 
     def _warm(self, name: str, args: GpuPoolArgs, policy: KarpenterPolicy) -> None:
         team, ns = args.team, args.namespace

@@ -43,18 +43,36 @@ RUNTIME_PROPERTY_MAP = {"spec.minRunners": "values.minRunners"}
 
 @dataclass(frozen=True)
 class RunnersArgs:
+    """What a team's CI runners are made from. Runners are ephemeral: a change re-renders the
+    runner sets (Helm upgrade); running jobs finish on their old runner pods."""
+
     team: str
+    """Names the runner scale sets (``<team>-cpu``, ``<team>-gpu``), which workflows target
+    with ``runs-on``. Changing it replaces the releases: workflows must use the new names."""
     naming: Naming
+    """Team and environment, for the default credentials secret name."""
     namespace: str
+    """The team's namespace, where runners and their credentials live."""
     github_org: str
+    """The organisation runners register with. Changing it re-registers every runner."""
     app_secret: str | None
+    """Secrets Manager name of the GitHub App credentials (None:
+    ``teamstack/<team>-<env>/github-app``). Read at deploy time into a Kubernetes Secret."""
     max_runners: int
-    gpu_runners: int  # 0: no GPU runner set
+    """Most CPU runners at once (and the cap on any warm floor). In place."""
+    gpu_runners: int
+    """Most GPU runners at once; 0: no GPU runner set (going to 0 deletes it)."""
     policy: LayerPolicy[CiRunnerPolicy]
-    gpu_policy: KarpenterPolicy  # the same profile's GPU pool settings, for GPU runner pods
+    """The profile's CI-runner layer: minimum idle runners and the warm floor's windows. The
+    release's ``minRunners`` is owned by the window CronJobs and ignored by deploys."""
+    gpu_policy: KarpenterPolicy
+    """The same profile's GPU pool settings, for the annotations of GPU runner pods."""
     chart_version: str
+    """The pinned ``gha-runner-scale-set`` chart. Changing it upgrades the releases."""
     provider: k8s.Provider
+    """The cluster of the team's namespace."""
     depends_on: list[pulumi.Resource]
+    """What must exist first (the namespace)."""
 
 
 def runner_set_name(team: str, kind: str) -> str:
