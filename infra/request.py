@@ -30,7 +30,8 @@ TeamName = Annotated[
     str,
     Field(pattern=TEAM_PATTERN, min_length=2, max_length=20,
           description="Lowercase team name (letters, digits, single hyphens); unique per "
-                      "environment."),
+                      "environment. Every physical name derives from it: a new name is a new "
+                      "environment with new, empty buckets, not a rename."),
 ]
 
 
@@ -120,13 +121,18 @@ class Budget(Model):
 
 class Member(Model):
     name: str = Field(pattern=r"^[a-z_][a-z0-9_-]{0,31}$",
-                      description="POSIX user name on desktops and in the shared home.")
+                      description="POSIX user name on desktops and in the shared home. "
+                                  "Renaming replaces the member's desktop and home volume.")
     email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", description="Work e-mail address.")
     desktop: str | None = Field(
         default=None,
-        description=f"Desktop size, one of: {', '.join(DESKTOP_SIZES)}. Omit for no desktop.")
+        description=f"Desktop size, one of: {', '.join(DESKTOP_SIZES)}. Omit for no desktop. "
+                    "A new size restarts the desktop on the new instance type (its home volume "
+                    "can grow, never shrink).")
     uid: int | None = Field(default=None, ge=2000, le=60000,
-                            description="POSIX uid; default assigned from the member's position.")
+                            description="POSIX uid; default 10001 + the member's position in "
+                                        "members. Set it before reordering members; changing "
+                                        "it replaces the member's home access point.")
     shell: Literal["bash", "zsh"] = Field(default="bash", description="Login shell.")
 
     @field_validator("desktop")
@@ -161,7 +167,9 @@ class Desktops(Model):
 
 class Bucket(Model):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,22}[a-z0-9]$",
-                      description="Purpose of the bucket; physical name <team>-<env>-<name>.")
+                      description="Purpose of the bucket; physical name <team>-<env>-<name>. "
+                                  "Renaming replaces the bucket: objects are not moved, copy "
+                                  "them first.")
     versioning: bool = Field(default=False, description="Keep object versions.")
     infrequent_access_after_days: int | None = Field(
         default=None, ge=30, description="Move objects to Standard-IA after this many days.")
@@ -194,7 +202,8 @@ class Storage(Model):
     buckets: list[Bucket] = Field(default_factory=list, description="S3 buckets for the team.")
     shared_home_gib: int | None = Field(
         default=None, ge=1, le=65536,
-        description="Expected size of the shared EFS home (for cost); omit for no shared home.")
+        description="Expected size of the shared EFS home (for cost); omit for no shared home. "
+                    "Removing it from a deployed stack deletes the home and every file in it.")
 
 
 class Gpu(Model):
@@ -329,7 +338,12 @@ class TeamRequest(Model):
     cost_center: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{1,31}$",
                              description="Cost center, set as the cost-allocation tag.")
     budget: Budget = Field(description="Monthly budget and alert thresholds.")
-    members: list[Member] = Field(default_factory=list, description="People in the team.")
+    members: list[Member] = Field(
+        default_factory=list,
+        description="People in the team. Append new members at the end: a member's default uid "
+                    "and desktop zone come from their position, so reordering or removing "
+                    "members changes uids (who owns which home files) and replaces desktops "
+                    "that move zone.")
     desktops: Desktops | None = Field(default=None, description="Desktop schedule and profile.")
     storage: Storage | None = Field(default=None, description="Buckets and shared home.")
     gpu: Gpu | None = Field(default=None, description="GPU capacity.")
@@ -384,9 +398,13 @@ class TeamRequest(Model):
 
 
 class Network(Model):
-    cidr: str = Field(default="10.0.0.0/16", description="VPC address range.")
+    cidr: str = Field(default="10.0.0.0/16",
+                      description="VPC address range. Changing it replaces the VPC and "
+                                  "everything in it (hosts, clusters, mount targets).")
     availability_zones: int = Field(default=3, ge=2, le=6,
-                                    description="Zones to spread subnets across (at least 2).")
+                                    description="Zones to spread subnets across (at least 2). "
+                                                "Lowering it deletes the last zones' subnets "
+                                                "and what runs in them.")
     nat: Literal["single", "per-az"] = Field(
         default="per-az", description="One NAT gateway (cheaper) or one per zone (resilient).")
     flow_log_retention_days: int = Field(default=90, ge=1, le=3653,
