@@ -84,17 +84,32 @@ class PeopleIdentityProvider(TeamstackComponent):
 
 @dataclass(frozen=True)
 class IdentityArgs:
+    """Who may act as the team, and on what. Policies change in place; role names do not."""
+
     naming: Naming
+    """Team and environment: roles ``<team>-<env>-people`` / ``-workload`` and the boundary.
+    Changing it replaces the roles (sessions and Pod Identity bindings move to the new ones)."""
     team: str
+    """The team, whose tag (``teamstack:team``) scopes what the roles may touch."""
     region: str
+    """The region of the team's resources, in the policies' ARNs."""
     bucket_arns: Sequence[pulumi.Input[str]] = ()
+    """The team's buckets: the only buckets the roles may read and write. In place."""
     key_arn: pulumi.Input[str] | None = None
+    """The team's data key, for the buckets' and volumes' encryption. In place."""
     file_system_arn: pulumi.Input[str] | None = None
+    """The shared EFS home, which workloads may mount. In place."""
     budget_name: str | None = None
+    """The team's budget, which the people role may read. In place."""
     idp_arn: pulumi.Input[str] = ""
+    """The platform's identity provider, the only principal the people role trusts. Changing
+    it changes the trust policy in place: sign-ins through the old provider stop working."""
     idp_type: pulumi.Input[str] = "saml"
+    """``saml`` or ``oidc``: which trust conditions the people role gets."""
     idp_issuer: pulumi.Input[str] = ""
+    """OIDC only: the issuer whose tokens are trusted."""
     idp_audience: pulumi.Input[str] = ""
+    """OIDC only: the client id a token must be issued to."""
 
 
 class TeamIdentity(TeamstackComponent):

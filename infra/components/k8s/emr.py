@@ -34,17 +34,36 @@ CLUSTER_TYPE = "aws:emr/cluster:Cluster"
 
 @dataclass(frozen=True)
 class EmrArgs:
+    """Spark on EMR for one team. A standing cluster is replaced by most changes (EMR cannot
+    change a running cluster's settings), which ends the jobs running on it; a scheduled run
+    reads the new settings at its next start."""
+
     naming: Naming
+    """Team and environment: names of the cluster, roles and schedule."""
     team: str
+    """The team, for the default job file and tags."""
     bucket: pulumi.Input[str]
+    """Physical name of the bucket for logs and event logs (``s3://<bucket>/emr/``)."""
     bucket_arns: list[pulumi.Input[str]]
+    """The team's buckets: the only ones the instances may read and write. In place."""
     key_arn: pulumi.Input[str]
+    """The team key: local disks and S3 output are encrypted under it. Changing it replaces
+    the security configuration and the cluster."""
     subnet_id: pulumi.Input[str]
+    """A private subnet of the platform for the nodes. Changing it replaces the cluster."""
     policy: LayerPolicy[SparkPolicy]
+    """The profile's Spark layer: dynamic allocation, managed scaling limits, idle
+    auto-termination. The core group's size is owned by managed scaling and ignored by
+    deploys; new scaling limits re-create the managed scaling policy, not the cluster."""
     schedule: str | None
+    """Cron of a scheduled job: a schedule starts a transient cluster per run instead of a
+    standing cluster. Adding or removing it swaps one for the other."""
     main_file: str | None
-    run_tags: dict[str, str] = field(default_factory=dict)  # tags of scheduled clusters
+    """The job's main file (None: the team's default job file in ``bucket``)."""
+    run_tags: dict[str, str] = field(default_factory=dict)
+    """Tags of scheduled clusters (the stack transform cannot reach what a schedule starts)."""
     permissions_boundary: pulumi.Input[str] | None = None
+    """The team's permissions boundary, put on the instance role. In place."""
 
 
 def instance_policy(bucket_arns: list[str], key_arn: str) -> str:

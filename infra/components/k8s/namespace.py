@@ -29,12 +29,22 @@ from infra.components.k8s import names, quota
 
 @dataclass(frozen=True)
 class NamespaceArgs:
+    """The team's namespace and what keeps it the team's own."""
+
     team: str
+    """Names the namespace (``team-<team>``) and the team's group.
+    Changing it replaces the namespace, which deletes everything in it."""
     cluster_name: pulumi.Input[str]
+    """The EKS cluster, for the access entry and Pod Identity association."""
     provider: k8s.Provider
+    """The cluster the namespace is on."""
     quota: quota.QuotaSize
-    workload_role: aws.iam.Role | None = None  # with a Pod Identity trust
-    people_role: aws.iam.Role | None = None  # the role people assume
+    """GPU, CPU and memory the namespace may request. In place; running pods are not
+    evicted when it shrinks, new ones are refused."""
+    workload_role: aws.iam.Role | None = None
+    """The team's workload role (with a Pod Identity trust), bound to its service account."""
+    people_role: aws.iam.Role | None = None
+    """The role people assume, given an access entry in the team's group."""
 
 
 def network_policies(namespace: str) -> list[dict[str, Any]]:

@@ -36,20 +36,40 @@ class HomeVolume:
 
 @dataclass(frozen=True)
 class NotebooksArgs:
+    """A team's entry on the platform's JupyterHub. The hub reads the profiles ConfigMap at
+    each spawn, so profile changes apply to servers started afterwards; running servers keep
+    theirs."""
+
     team: str
+    """The team, whose group sees these profiles."""
     naming: Naming
+    """Team and environment, for the home volumes' names."""
     policy: LayerPolicy[NotebookPolicy]
+    """The profile's notebook layer: each server's idle culling timeout."""
     storage_gib: int
+    """Size of each user's own notebook volume. A new size applies to new volumes only."""
     gpu_policy: KarpenterPolicy | None
+    """The GPU pool's settings if the team offers GPU notebooks on it (same cluster); None:
+    CPU profiles only."""
     cluster_name: pulumi.Input[str]
+    """The platform's cluster, for the Pod Identity association."""
     hub_namespace: pulumi.Input[str]
+    """The hub's namespace, where the team's profiles, service account and volumes go."""
     provider: k8s.Provider
+    """The platform's cluster (the hub's), whichever cluster the team's namespace is on."""
     workload_role: aws.iam.Role | None = None
+    """The team's workload role, bound to the notebooks' service account."""
     file_system_id: pulumi.Input[str] | None = None
+    """The shared EFS home; None: no home volumes."""
     home_gib: int | None = None
+    """The nominal size of each home volume (EFS is elastic)."""
     homes: list[HomeVolume] = field(default_factory=list)
+    """Each member's access point and hub user name: one volume each, mounted for that member
+    only. Removing a member deletes the volume objects, not the files."""
     nfs_security_group_id: pulumi.Input[str] | None = None
+    """The home's NFS group, which gets a rule admitting the cluster's nodes."""
     node_security_group_id: pulumi.Input[str] | None = None
+    """The cluster's node group, admitted to NFS (port 2049 only)."""
 
 
 def home_claim(team: str, member: str) -> str:

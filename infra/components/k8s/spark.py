@@ -37,17 +37,34 @@ def to_yaml(document: dict[str, Any]) -> str:
 
 @dataclass(frozen=True)
 class SparkArgs:
+    """Spark on the operator in the team's namespace. Everything here is a Kubernetes object
+    or a Pod Identity binding and changes in place; running applications keep the settings
+    they started with."""
+
     team: str
+    """The team, for labels and the scheduled application's name."""
     namespace: str
+    """The team's namespace, where drivers and executors run."""
     image: str
-    bucket: pulumi.Input[str]  # physical name of the event-log bucket
-    main_file: str | None  # None: default_job_file(bucket)
+    """The Spark image (pinned tag) of the template and the scheduled job."""
+    bucket: pulumi.Input[str]
+    """Physical name of the event-log bucket, which the history server reads."""
+    main_file: str | None
+    """The job's main file (None: ``default_job_file(bucket)``)."""
     schedule: str | None
+    """Cron of the ScheduledSparkApplication; None: no scheduled job (removing it deletes
+    the schedule, not past runs' logs)."""
     policy: LayerPolicy[SparkPolicy]
+    """The profile's Spark layer: dynamic allocation bounds and executor idle timeout, in
+    ``spark-defaults`` and the templates."""
     cluster_name: pulumi.Input[str]
+    """The EKS cluster of the namespace, for the Pod Identity association."""
     workload_role: aws.iam.Role | None
+    """The team's workload role, bound to the driver's service account (None: no binding)."""
     provider: k8s.Provider
+    """The cluster of the team's namespace."""
     depends_on: list[pulumi.Resource]
+    """What must exist first (the namespace)."""
 
 
 class SparkOperatorTeam(TeamstackComponent):
