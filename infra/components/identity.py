@@ -38,11 +38,19 @@ ROLE_PATH = "/teamstack/"
 
 @dataclass(frozen=True)
 class IdentityProviderArgs:
+    """The platform's sign-in for people, which every team's people role trusts."""
+
     naming: Naming
-    provider: str  # "saml" or "oidc"
+    """``platform`` and the environment."""
+    provider: str
+    """``saml`` (an existing provider, referenced) or ``oidc`` (created here). Switching
+    changes every team's trust policy on the teams' next deploy."""
     saml_provider_name: str | None = None
+    """SAML: the IAM provider's name (IAM Identity Center or the IdP's admin owns it)."""
     oidc_issuer_url: str | None = None
+    """OIDC: the issuer. Changing it replaces the IAM OIDC provider."""
     oidc_client_id: str | None = None
+    """OIDC: the audience tokens must be issued to. In place."""
 
 
 class PeopleIdentityProvider(TeamstackComponent):

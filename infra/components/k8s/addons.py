@@ -34,11 +34,19 @@ PLACEHOLDER_PRIORITY = -10  # below every real pod: any of them preempts a place
 
 @dataclass(frozen=True)
 class AddonsArgs:
+    """The cluster's Helm add-ons, each a pinned chart (a new version upgrades it in place)."""
+
     cluster: EksCluster
+    """The cluster the add-ons go on."""
     charts: Charts
+    """The pinned chart versions."""
     jupyterhub: bool = True
+    """Create the hub's namespace (the platform's cluster; a team's dedicated one has none)."""
     spark_operator: bool = True
+    """Install the Spark operator. Turning it off removes it and stops Spark applications."""
     arc_controller: bool = True
+    """Install the actions-runner-controller. Turning it off removes every runner set's
+    controller."""
 
 
 def helm_release(owner: TeamstackComponent, logical: str, *, release: str, chart: ChartRef,

@@ -44,17 +44,36 @@ SYSTEM_VOLUME_GIB = 50
 
 @dataclass(frozen=True)
 class ClusterArgs:
+    """An EKS cluster with its system node group. The cluster runs every team's pods: a
+    change that replaces it replaces everything on it."""
+
     naming: Naming
+    """``platform`` (or a dedicated team) and the environment: the cluster is
+    ``<prefix>-eks``. Changing it replaces the cluster."""
     region: str
+    """The region, for the node AMI parameters and ARNs."""
     kubernetes_version: str
+    """EKS version. Raising it upgrades the control plane in place (one minor version at a
+    time); nodes follow on their next replacement."""
     vpc_id: pulumi.Input[str]
+    """The VPC of the node security group. Changing it replaces the group and the cluster."""
     subnet_ids: pulumi.Input[list[str]]
+    """Private subnets of the control plane's interfaces and the system nodes. Changing them
+    replaces the cluster."""
     public_endpoint: bool
+    """Also expose the API endpoint publicly (only to ``public_access_cidrs``). In place."""
     public_access_cidrs: list[str]
+    """The ranges the public endpoint admits (refused empty when it is public). In place."""
     system_instance_type: str
+    """Instance type of the system node group. Changing it replaces the group's nodes."""
     system_nodes_min: int
+    """Least system nodes; the desired size starts here and then belongs to the autoscaler
+    (ignored by deploys)."""
     system_nodes_max: int
+    """Most system nodes. In place."""
     addons: ClusterAddons
+    """Pinned EKS add-on versions (VPC CNI, Pod Identity agent, EBS CSI). New versions update
+    the add-ons in place."""
 
 
 def node_role(owner: TeamstackComponent, logical: str, role_name: str,
