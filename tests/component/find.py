@@ -67,3 +67,18 @@ def single(items: Iterable[T], what: str) -> T:
     if len(found) != 1:
         raise AssertionError(f"expected exactly one {what}, found {len(found)}: {found!r}"[:2000])
     return found[0]
+
+
+def where(field: str, **values: Any) -> str:
+    """An assert message naming the resource (loop variables) and the field that failed:
+    ``where("inputs['instanceType']", name="alice")`` -> "name='alice': inputs['instanceType']".
+    Resources show as their type and name, long values are cut."""
+    parts = []
+    for key, value in values.items():
+        if isinstance(value, Resource):
+            shown = f"{value.type} {value.name}"
+        else:
+            shown = repr(value)
+            shown = shown if len(shown) <= 80 else shown[:77] + "..."
+        parts.append(f"{key}={shown}")
+    return f"{', '.join(parts)}: {field}" if parts else field

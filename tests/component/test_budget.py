@@ -11,7 +11,7 @@ import pytest
 from infra.components.budget import anomaly_threshold_usd
 from infra.graph import ResourceGraph
 from infra.stackfile import load
-from tests.component.find import only
+from tests.component.find import only, where
 
 ROOT = Path(__file__).resolve().parents[2]
 BUDGET = "aws:budgets/budget:Budget"
@@ -33,9 +33,12 @@ def test_budget_follows_the_request(example_plans: dict[str, ResourceGraph], sta
     got = sorted((n["threshold"], n["notificationType"]) for n in budget["notifications"])
     assert got == expected
     for notification in budget["notifications"]:
-        assert notification["thresholdType"] == "PERCENTAGE"
-        assert notification["comparisonOperator"] == "GREATER_THAN"
-        assert notification["subscriberEmailAddresses"] == recipients
+        assert notification["thresholdType"] == "PERCENTAGE", (
+            where("notification['thresholdType']", notification=notification))
+        assert notification["comparisonOperator"] == "GREATER_THAN", (
+            where("notification['comparisonOperator']", notification=notification))
+        assert notification["subscriberEmailAddresses"] == recipients, (
+            where("notification['subscriberEmailAddresses']", notification=notification))
     assert len(budget["notifications"]) <= 10  # the AWS Budgets limit
 
 

@@ -31,7 +31,7 @@ from tests.component.awsplan import (
     statements,
     team_text,
 )
-from tests.component.find import single
+from tests.component.find import single, where
 
 ROOT = Path(__file__).resolve().parents[2]
 INSTANCE = "aws:ec2/instance:Instance"
@@ -82,26 +82,41 @@ def test_one_desktop_per_member_who_asks_sized_from_the_catalog(
                        strict=True))
     for name, size in wanted.items():
         inputs = instances[f"desktops-{name}"]
-        assert inputs["instanceType"] == DESKTOP_SIZES[size].instance_type
-        assert inputs["subnetId"] in platform["private_subnet_ids"]
-        assert inputs["associatePublicIpAddress"] is False
-        assert inputs["iamInstanceProfile"] == f"{stack}-workload"
-        assert inputs["tags"]["teamstack:member"] == name
-        assert inputs["tags"]["teamstack:home-file-system"] == graph.outputs["file_system_id"]
+        assert inputs["instanceType"] == DESKTOP_SIZES[size].instance_type, (
+            where("inputs['instanceType']", name=name, size=size))
+        assert inputs["subnetId"] in platform["private_subnet_ids"], (
+            where("inputs['subnetId']", name=name, size=size))
+        assert inputs["associatePublicIpAddress"] is False, (
+            where("inputs['associatePublicIpAddress']", name=name, size=size))
+        assert inputs["iamInstanceProfile"] == f"{stack}-workload", (
+            where("inputs['iamInstanceProfile']", name=name, size=size))
+        assert inputs["tags"]["teamstack:member"] == name, (
+            where("inputs['tags']['teamstack:member']", name=name, size=size))
+        assert inputs["tags"]["teamstack:home-file-system"] == graph.outputs["file_system_id"], (
+            where("inputs['tags']['teamstack:home-file-system']", name=name, size=size))
         assert inputs["tags"]["teamstack:home-access-point"] == graph.outputs[
-            "access_point_ids"][name]
+            "access_point_ids"][name], (
+            where("inputs['tags']['teamstack:home-access-point']", name=name, size=size))
         assert inputs["metadataOptions"] == {"httpEndpoint": "enabled", "httpTokens": "required",
                                              "httpPutResponseHopLimit": 1,
-                                             "instanceMetadataTags": "enabled"}
+                                             "instanceMetadataTags": "enabled"}, (
+            where("inputs['metadataOptions']", name=name, size=size))
         root = inputs["rootBlockDevice"]
-        assert root["encrypted"] is True and root["kmsKeyId"] == graph.outputs["key_arn"]
+        assert root["encrypted"] is True and root["kmsKeyId"] == graph.outputs["key_arn"], (
+            where("root['encrypted'] is True and root['kmsKeyId'] == graph.o...",
+                  name=name, size=size))
         home = by_name(graph, "aws:ebs/volume:Volume")[f"desktops-{name}-home"]
-        assert home["encrypted"] is True and home["kmsKeyId"] == graph.outputs["key_arn"]
-        assert home["size"] == DESKTOP_SIZES[size].home_volume_gib
-        assert home["availabilityZone"] == zone_of[inputs["subnetId"]]
+        assert home["encrypted"] is True and home["kmsKeyId"] == graph.outputs["key_arn"], (
+            where("home['encrypted'] is True and home['kmsKeyId'] == graph.o...",
+                  name=name, size=size))
+        assert home["size"] == DESKTOP_SIZES[size].home_volume_gib, (
+            where("home['size']", name=name, size=size))
+        assert home["availabilityZone"] == zone_of[inputs["subnetId"]], (
+            where("home['availabilityZone']", name=name, size=size))
         attachment = by_name(graph, "aws:ec2/volumeAttachment:VolumeAttachment")[
             f"desktops-{name}-home"]
-        assert attachment["deviceName"] == "/dev/sdf"
+        assert attachment["deviceName"] == "/dev/sdf", (
+            where("attachment['deviceName']", name=name, size=size))
     assert set(graph.outputs.get("desktop_instance_ids", {})) == set(wanted)
 
 
@@ -117,7 +132,9 @@ def test_no_ssh_and_display_only_from_the_access_ranges(
     hosts = one(graph, "aws:ec2/securityGroup:SecurityGroup", "hosts-sg")
     for instance in graph.of_type(INSTANCE):
         assert sorted(depends_on(graph, instance, "aws:ec2/securityGroup:SecurityGroup"),
-                      key=lambda r: r.name) == [display, hosts]
+                      key=lambda r: r.name) == [display, hosts], (
+            where("sorted(depends_on(graph, instance, 'aws:ec2/securityGroup...",
+                  instance=instance))
     rules = [r for r in graph.of_type(INGRESS)
              if depends_on(graph, r, "aws:ec2/securityGroup:SecurityGroup") == [display]]
     access = example_plans["platform-prod"].outputs["access_cidrs"]
@@ -191,11 +208,15 @@ def test_business_hours_schedules_in_the_team_time_zone(
     ids = sorted(graph.outputs["desktop_instance_ids"].values())
     for action, cron in (("start", policy_.start_schedule), ("stop", policy_.stop_schedule)):
         schedule = schedules[f"desktops-{action}"]
-        assert schedule["scheduleExpression"] == aws_cron(cron)
-        assert schedule["scheduleExpressionTimezone"] == "Europe/Berlin"
+        assert schedule["scheduleExpression"] == aws_cron(cron), (
+            where("schedule['scheduleExpression']", action=action, cron=cron))
+        assert schedule["scheduleExpressionTimezone"] == "Europe/Berlin", (
+            where("schedule['scheduleExpressionTimezone']", action=action, cron=cron))
         target = schedule["target"]
-        assert target["arn"] == f"arn:aws:scheduler:::aws-sdk:ec2:{action}Instances"
-        assert sorted(json.loads(target["input"])["InstanceIds"]) == ids
+        assert target["arn"] == f"arn:aws:scheduler:::aws-sdk:ec2:{action}Instances", (
+            where("target['arn']", action=action, cron=cron))
+        assert sorted(json.loads(target["input"])["InstanceIds"]) == ids, (
+            where("sorted(json.loads(target['input'])['InstanceIds'])", action=action, cron=cron))
 
 
 def test_desktop_arns_follow_the_partition_the_account_is_in(
@@ -295,5 +316,7 @@ def test_desktops_carry_the_tags_the_ansible_inventory_groups_by(
     assert instances
     for instance in instances:
         tags = instance.inputs["tags"]
-        assert tags["teamstack:host_kind"] == "desktop"
-        assert tags["teamstack:member"] in {"alice", "bruno", "chen"}
+        assert tags["teamstack:host_kind"] == "desktop", (
+            where("tags['teamstack:host_kind']", instance=instance))
+        assert tags["teamstack:member"] in {"alice", "bruno", "chen"}, (
+            where("tags['teamstack:member']", instance=instance))

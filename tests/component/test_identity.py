@@ -12,7 +12,7 @@ import pytest
 from infra.components.policies import TeamResources, people_trust
 from infra.graph import ResourceGraph
 from tests.component.awsplan import as_list, by_name, one, policy, statements
-from tests.component.find import single
+from tests.component.find import single, where
 
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
@@ -91,15 +91,20 @@ def test_policies_name_only_the_team_own_resources(example_plans: dict[str, Reso
                     assert resource.startswith(f"arn:aws:s3:::{stack}-"), (name, resource)
             actions = as_list(statement["Action"])
             if any(a.startswith("kms:") and a != "kms:CreateGrant" for a in actions):
-                assert statement["Resource"] == [key_arn]
+                assert statement["Resource"] == [key_arn], (
+                    where("statement['Resource']", name=name, doc=doc, statement=statement))
                 assert statement["Condition"] == {"StringEquals": {
-                    "aws:ResourceTag/teamstack:team": stack.split("-")[0]}}
+                    "aws:ResourceTag/teamstack:team": stack.split("-")[0]}}, (
+                    where("statement['Condition']", name=name, doc=doc, statement=statement))
             if any(a.startswith("elasticfilesystem:") for a in actions):
                 arn = single(statement["Resource"], "statement['Resource']")
                 assert arn.startswith("arn:aws:elasticfilesystem:eu-west-1:123456789012:"
-                                      "file-system/fs-")
+                                      "file-system/fs-"), (
+                    where("arn.startswith('arn:aws:elasticfilesystem:eu-west-1:12345...",
+                          name=name, doc=doc, statement=statement))
                 assert statement["Condition"] == {"StringEquals": {
-                    "aws:ResourceTag/teamstack:team": stack.split("-")[0]}}
+                    "aws:ResourceTag/teamstack:team": stack.split("-")[0]}}, (
+                    where("statement['Condition']", name=name, doc=doc, statement=statement))
 
 
 def test_both_roles_can_use_every_team_bucket(example_plans: dict[str, ResourceGraph]) -> None:
@@ -109,9 +114,12 @@ def test_both_roles_can_use_every_team_bucket(example_plans: dict[str, ResourceG
         doc = role_documents(graph)[name]
         listing = next(s for s in statements(doc) if s.get("Sid") == "ListOwnBuckets")
         objects = next(s for s in statements(doc) if s.get("Sid") == "ReadWriteOwnObjects")
-        assert sorted(listing["Resource"]) == buckets
-        assert sorted(objects["Resource"]) == [f"{b}/*" for b in buckets]
-        assert {"s3:GetObject", "s3:PutObject", "s3:DeleteObject"} <= set(objects["Action"])
+        assert sorted(listing["Resource"]) == buckets, (
+            where("sorted(listing['Resource'])", name=name))
+        assert sorted(objects["Resource"]) == [f"{b}/*" for b in buckets], (
+            where("sorted(objects['Resource'])", name=name))
+        assert {"s3:GetObject", "s3:PutObject", "s3:DeleteObject"} <= set(objects["Action"]), (
+            where("{'s3:GetObject', 's3:PutObject', 's3:DeleteObject'}", name=name))
 
 
 def test_desktop_control_is_limited_to_instances_tagged_with_the_team(

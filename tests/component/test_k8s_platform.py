@@ -14,7 +14,7 @@ from infra.graph import SECRET_MARKER, ResourceGraph
 from infra.profiles import PROFILE_NAMES, resolve
 from infra.request import PlatformRequest
 from infra.stackfile import load
-from tests.component.find import one, only, single
+from tests.component.find import one, only, single, where
 from tests.k8s.kplan import by_object_name
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -171,17 +171,23 @@ def test_node_classes_cpu_and_accelerated_gpu(platform: ResourceGraph) -> None:
     assert set(classes) == {names.CPU_NODE_CLASS, names.GPU_NODE_CLASS}
     for body in classes.values():
         spec = body["spec"]
-        assert spec["role"] == platform.outputs["karpenter_node_role_name"]
+        assert spec["role"] == platform.outputs["karpenter_node_role_name"], (
+            where("spec['role']", body=body))
         assert [t["id"] for t in spec["subnetSelectorTerms"]] == \
-            platform.outputs["private_subnet_ids"]
+            platform.outputs["private_subnet_ids"], (
+            where("[t['id'] for t in spec['subnetSelectorTerms']]", body=body))
         assert spec["securityGroupSelectorTerms"] == [
-            {"id": platform.outputs["cluster_node_security_group_id"]}]
-        assert spec["metadataOptions"]["httpTokens"] == "required"
-        assert spec["metadataOptions"]["httpPutResponseHopLimit"] == 1
+            {"id": platform.outputs["cluster_node_security_group_id"]}], (
+            where("spec['securityGroupSelectorTerms']", body=body))
+        assert spec["metadataOptions"]["httpTokens"] == "required", (
+            where("spec['metadataOptions']['httpTokens']", body=body))
+        assert spec["metadataOptions"]["httpPutResponseHopLimit"] == 1, (
+            where("spec['metadataOptions']['httpPutResponseHopLimit']", body=body))
         assert all(d["ebs"]["encrypted"] is True for d in spec["blockDeviceMappings"]), (
             f"EC2NodeClass {body['metadata']['name']}: blockDeviceMappings not all encrypted: "
             f"{spec['blockDeviceMappings']}")
-        assert spec["tags"]["cost-center"] == "CC-0001"
+        assert spec["tags"]["cost-center"] == "CC-0001", (
+            where("spec['tags']['cost-center']", body=body))
     assert classes["cpu"]["spec"]["amiSelectorTerms"] == [{"alias": "al2023@latest"}]
     gpu = classes["gpu"]["spec"]
     term = single(gpu["amiSelectorTerms"], "gpu['amiSelectorTerms']")
@@ -206,7 +212,8 @@ def test_every_chart_is_the_pinned_version(platform: ResourceGraph,
         "spark-operator": charts.spark_operator, "arc": charts.arc_controller,
         "jupyterhub": charts.jupyterhub}
     for inputs in releases(platform).values():
-        assert inputs["atomic"] is True
+        assert inputs["atomic"] is True, (
+            where("inputs['atomic']", inputs=inputs))
 
 
 def test_add_ons_run_on_system_nodes_device_plugin_on_gpu_nodes(platform: ResourceGraph) -> None:

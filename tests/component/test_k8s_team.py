@@ -16,7 +16,7 @@ from infra.helm.arc import RunnerSetValues
 from infra.profiles import resolve
 from infra.request import TeamRequest
 from infra.stackfile import load
-from tests.component.find import only, single
+from tests.component.find import only, single, where
 from tests.k8s.kplan import by_object_name, configmap_json, plan_examples, recording_options
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -116,8 +116,10 @@ def test_service_accounts_bound_to_the_workload_role(example_plans: dict[str, Re
         expected.add((names.team_namespace(team), "spark"))
     assert set(associations) == expected
     for inputs in associations.values():
-        assert inputs["roleArn"] == graph.outputs["workload_role_arn"]
-        assert inputs["clusterName"] == "platform-prod-eks"
+        assert inputs["roleArn"] == graph.outputs["workload_role_arn"], (
+            where("inputs['roleArn']", inputs=inputs))
+        assert inputs["clusterName"] == "platform-prod-eks", (
+            where("inputs['clusterName']", inputs=inputs))
     accounts = {(i["metadata"]["namespace"], name)
                 for name, i in by_object_name(graph, "kubernetes:core/v1:ServiceAccount").items()}
     assert expected <= accounts
@@ -147,10 +149,14 @@ def test_gpu_node_pool_matches_request_and_profile(example_plans: dict[str, Reso
     assert disruption["consolidateAfter"] == policy.consolidate_after
     assert len(disruption["budgets"]) == len(policy.budgets)
     for recorded, budget in zip(disruption["budgets"], policy.budgets, strict=True):
-        assert recorded["nodes"] == budget.nodes
-        assert recorded.get("schedule") == budget.schedule
-        assert recorded.get("duration") == budget.duration
-        assert recorded.get("reasons") == (list(budget.reasons) if budget.reasons else None)
+        assert recorded["nodes"] == budget.nodes, (
+            where("recorded['nodes']", recorded=recorded, budget=budget))
+        assert recorded.get("schedule") == budget.schedule, (
+            where("recorded.get('schedule')", recorded=recorded, budget=budget))
+        assert recorded.get("duration") == budget.duration, (
+            where("recorded.get('duration')", recorded=recorded, budget=budget))
+        assert recorded.get("reasons") == (list(budget.reasons) if budget.reasons else None), (
+            where("recorded.get('reasons')", recorded=recorded, budget=budget))
 
 
 def test_profiles_differ_where_they_should(example_plans: dict[str, ResourceGraph]) -> None:
@@ -253,13 +259,19 @@ def test_runner_warm_floor_cronjobs(example_plans: dict[str, ResourceGraph]) -> 
             ("vision-cpu-end-0", window_end(window.schedule, window.duration),
              policy.min_runners)):
         spec = jobs[job]["spec"]
-        assert spec["schedule"] == schedule and spec["timeZone"] == policy.timezone
+        assert spec["schedule"] == schedule and spec["timeZone"] == policy.timezone, (
+            where("spec['schedule'] == schedule and spec['timeZone'] == poli...",
+                  job=job, schedule=schedule, minimum=minimum))
         pod = spec["jobTemplate"]["spec"]["template"]["spec"]
-        assert pod["serviceAccountName"] == "vision-cpu-scheduler"
+        assert pod["serviceAccountName"] == "vision-cpu-scheduler", (
+            where("pod['serviceAccountName']", job=job, schedule=schedule, minimum=minimum))
         args = pod["containers"][0]["args"]
-        assert args[:3] == ["patch", "autoscalingrunnersets.actions.github.com", "vision-cpu"]
+        assert args[:3] == ["patch", "autoscalingrunnersets.actions.github.com", "vision-cpu"], (
+            where('args[:3]', job=job, schedule=schedule, minimum=minimum))
         assert json.loads(args[args.index("--patch") + 1]) == {
-            "spec": {"minRunners": minimum}}
+            "spec": {"minRunners": minimum}}, (
+            where("json.loads(args[args.index('--patch') + 1])",
+                  job=job, schedule=schedule, minimum=minimum))
     assert window.min_runners == 2 and policy.min_runners == 0
     assert not [j for j in by_object_name(example_plans["analytics-prod"], CRONJOB)
                 if j.startswith("analytics-cpu")]  # scheduled-retrain: no warm floor
@@ -282,10 +294,14 @@ def test_notebook_profiles_carry_the_culler_timeout(example_plans: dict[str, Res
                                                if request.notebooks.gpu else [])
     for profile in entry["profiles"]:
         override = profile["kubespawner_override"]
-        assert f"--ServerApp.shutdown_no_activity_timeout={timeout}" in override["args"]
-        assert f"--MappingKernelManager.cull_idle_timeout={timeout}" in override["args"]
-        assert override["service_account"] == f"{request.team}-notebook"
-        assert override["storage_capacity"] == f"{request.notebooks.storage_gib}Gi"
+        assert f"--ServerApp.shutdown_no_activity_timeout={timeout}" in override["args"], (
+            where("f'--ServerApp.shutdown_no_activity_timeout={timeout}'", profile=profile))
+        assert f"--MappingKernelManager.cull_idle_timeout={timeout}" in override["args"], (
+            where("f'--MappingKernelManager.cull_idle_timeout={timeout}'", profile=profile))
+        assert override["service_account"] == f"{request.team}-notebook", (
+            where("override['service_account']", profile=profile))
+        assert override["storage_capacity"] == f"{request.notebooks.storage_gib}Gi", (
+            where("override['storage_capacity']", profile=profile))
     if request.notebooks.gpu:
         gpu = entry["profiles"][1]["kubespawner_override"]
         assert gpu["extra_resource_limits"] == {"nvidia.com/gpu": "1"}
@@ -305,10 +321,13 @@ def test_each_member_mounts_only_their_own_home(example_plans: dict[str, Resourc
     for member in request.members:
         volume = volumes[f"{stack}-home-{member.name}"]["spec"]
         assert volume["csi"] == {"driver": "efs.csi.aws.com", "volumeHandle":
-                                 f"{graph.outputs['file_system_id']}::{points[member.name]}"}
+                                 f"{graph.outputs['file_system_id']}::{points[member.name]}"}, (
+            where("volume['csi']", member=member))
         claim = claims[f"{request.team}-home-{member.name}"]
-        assert claim["metadata"]["namespace"] == names.JUPYTERHUB_NAMESPACE
-        assert claim["spec"]["volumeName"] == f"{stack}-home-{member.name}"
+        assert claim["metadata"]["namespace"] == names.JUPYTERHUB_NAMESPACE, (
+            where("claim['metadata']['namespace']", member=member))
+        assert claim["spec"]["volumeName"] == f"{stack}-home-{member.name}", (
+            where("claim['spec']['volumeName']", member=member))
     rules = [r.inputs for r in graph.of_type("aws:vpc/securityGroupIngressRule:"
                                              "SecurityGroupIngressRule")
              if r.name == "notebooks-nfs-from-cluster"]

@@ -24,7 +24,7 @@ from tests.component.awsplan import (
     statements,
     team_text,
 )
-from tests.component.find import only, single
+from tests.component.find import only, single, where
 
 SUBNET = "aws:ec2/subnet:Subnet"
 NAT = "aws:ec2/natGateway:NatGateway"
@@ -67,7 +67,8 @@ def test_each_private_subnet_leaves_through_the_nat_of_its_own_zone(
     for route in platform.of_type(ROUTE):
         if "-private-" not in route.name:
             continue
-        assert route.inputs["destinationCidrBlock"] == "0.0.0.0/0"
+        assert route.inputs["destinationCidrBlock"] == "0.0.0.0/0", (
+            where("route.inputs['destinationCidrBlock']", route=route))
         nat = single(depends_on(platform, route, NAT), f"NAT gateway of {route.name}")
         nat_subnet = single(depends_on(platform, nat, SUBNET), f"subnet of {nat.name}")
         table = single(depends_on(platform, route, ROUTE_TABLE), f"route table of {route.name}")
@@ -75,9 +76,11 @@ def test_each_private_subnet_leaves_through_the_nat_of_its_own_zone(
             "aws:ec2/routeTableAssociation:RouteTableAssociation")
             if table.urn in r.dependencies)
         private = single(depends_on(platform, association, SUBNET), f"subnet of {association.name}")
-        assert "-public-" in nat_subnet.name
+        assert "-public-" in nat_subnet.name, (
+            where("'-public-'", route=route))
         assert index[nat_subnet.urn].inputs["availabilityZone"] == private.inputs[
-            "availabilityZone"]
+            "availabilityZone"], (
+            where("index[nat_subnet.urn].inputs['availabilityZone']", route=route))
 
 
 def test_single_nat_serves_every_zone(tmp_path: Path) -> None:
@@ -101,8 +104,12 @@ def test_private_hosts_reach_aws_apis_through_endpoints(platform: ResourceGraph)
     assert {"ssm", "ecr.api", "ecr.dkr", "sts", "logs", "monitoring"} <= set(INTERFACE_SERVICES)
     private_subnet_urns = {r.urn for r in platform.of_type(SUBNET) if "-private-" in r.name}
     for resource, inputs in endpoints.values():
-        assert inputs["vpcEndpointType"] == "Interface" and inputs["privateDnsEnabled"] is True
-        assert {r.urn for r in depends_on(platform, resource, SUBNET)} == private_subnet_urns
+        assert inputs["vpcEndpointType"] == "Interface" and inputs["privateDnsEnabled"] is True, (
+            where("inputs['vpcEndpointType'] == 'Interface' and inputs['priv...",
+                  resource=resource, inputs=inputs))
+        assert {r.urn for r in depends_on(platform, resource, SUBNET)} == private_subnet_urns, (
+            where('{r.urn for r in depends_on(platform, resource, SUBNET)}',
+                  resource=resource, inputs=inputs))
     rule = by_name(platform, "aws:vpc/securityGroupIngressRule:"
                              "SecurityGroupIngressRule")["network-endpoints-https"]
     assert (rule["cidrIpv4"], rule["fromPort"], rule["toPort"]) == ("10.40.0.0/16", 443, 443)

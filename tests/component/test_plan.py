@@ -13,7 +13,7 @@ import pytest
 
 from infra.graph import ResourceGraph
 from infra.plan.diff import changed_keys, diff_stack
-from tests.component.find import only, single
+from tests.component.find import only, single, where
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,11 +47,14 @@ def test_team_storage_resources_and_inputs(example_plans: dict[str, ResourceGrap
     for inputs in _by_name(graph, "aws:s3/bucketServerSideEncryptionConfiguration:"
                                   "BucketServerSideEncryptionConfiguration").values():
         default = inputs["rules"][0]["applyServerSideEncryptionByDefault"]
-        assert default == {"kmsMasterKeyId": key_arn, "sseAlgorithm": "aws:kms"}
+        assert default == {"kmsMasterKeyId": key_arn, "sseAlgorithm": "aws:kms"}, (
+            where('default', inputs=inputs))
     for inputs in _by_name(graph, "aws:s3/bucketPolicy:BucketPolicy").values():
         statement = json.loads(inputs["policy"])["Statement"][0]
-        assert statement["Effect"] == "Deny"
-        assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        assert statement["Effect"] == "Deny", (
+            where("statement['Effect']", inputs=inputs))
+        assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}, (
+            where("statement['Condition']", inputs=inputs))
     lifecycle = _by_name(graph, "aws:s3/bucketLifecycleConfiguration:"
                                 "BucketLifecycleConfiguration")
     rules = {r["id"]: r for r in lifecycle["storage-datasets-lifecycle"]["rules"]}
@@ -71,7 +74,8 @@ def test_every_taggable_resource_carries_the_four_tags(
         for resource in tagged:
             tags = resource.inputs["tags"]
             assert tags["teamstack:stack"] == stack, resource.urn
-            assert tags["teamstack:team"] in (stack.rsplit("-", 1)[0], "platform")
+            assert tags["teamstack:team"] in (stack.rsplit("-", 1)[0], "platform"), (
+                where("tags['teamstack:team']", stack=stack, graph=graph, resource=resource))
             assert tags["teamstack:component"], resource.urn
             assert tags["cost-center"].startswith("CC-"), resource.urn
     buckets = example_plans["vision-prod"].of_type("aws:s3/bucket:Bucket")
