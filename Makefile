@@ -6,21 +6,33 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+UV := $(BIN)/uv
+# uv installs exactly what uv.lock says (every package pinned with its hashes); --locked fails
+# when uv.lock no longer matches pyproject.toml, --inexact keeps uv itself in the venv.
+SYNC := UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --locked --inexact --python $(BIN)/python
 
-.PHONY: demo test test-fast lint system-deps venv docs clean
+.PHONY: demo test test-fast lint system-deps venv docs codeowners lock clean
 
 venv: $(STAMP)
 
-# The demo needs only the package; the tests add the test tools, Ansible and Molecule.
-$(STAMP): pyproject.toml
+# uv itself comes from PyPI through pip, pinned by hash (requirements-uv.txt).
+$(UV): requirements-uv.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e .
+	$(BIN)/python -m pip install -q --require-hashes --no-deps -r requirements-uv.txt
+	@touch $@
+
+# The demo needs only the package; the tests add the test tools, Ansible and Molecule.
+$(STAMP): pyproject.toml uv.lock $(UV)
+	$(SYNC)
 	@touch $@
 
 $(TEST_STAMP): $(STAMP)
-	$(BIN)/python -m pip install -q -e '.[test,ansible]'
+	$(SYNC) --extra test --extra ansible
 	@touch $@
+
+## Re-resolve uv.lock after editing the dependencies in pyproject.toml (then commit both).
+lock: $(UV)
+	$(UV) lock
 
 system-deps:
 	@bash scripts/install-system-deps.sh
@@ -45,6 +57,10 @@ test-fast: $(TEST_STAMP) lint
 
 docs: venv
 	$(BIN)/python -m infra.docs > docs/request-reference.md
+
+## .github/CODEOWNERS from the stacks' owners (a test fails when it is stale).
+codeowners: venv
+	$(BIN)/teamstack codeowners
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis

@@ -23,6 +23,10 @@ COMMAND_MODULES: tuple[str, ...] = (
     "infra.commands.profiles",
     "infra.commands.simulate",
     "infra.commands.prices",
+    "infra.commands.changed",
+    "infra.commands.review",
+    "infra.commands.codeowners",
+    "infra.commands.new",
 )
 
 
