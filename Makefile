@@ -6,12 +6,18 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+MUTATION_STAMP := $(VENV)/.installed-mutation
+# `make mutation`: how many mutants are tested at once, and which (mutmut name patterns such
+# as 'infra.policy.*'; empty: every module configured in [tool.mutmut] of pyproject.toml).
+MUTATION_JOBS ?= 1
+MUTANTS ?=
 UV := $(BIN)/uv
 # uv installs exactly what uv.lock says (every package pinned with its hashes); --locked fails
 # when uv.lock no longer matches pyproject.toml, --inexact keeps uv itself in the venv.
 SYNC := UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --locked --inexact --python $(BIN)/python
 
-.PHONY: demo test test-fast lint system-deps venv docs codeowners lock clean
+.PHONY: demo test test-fast lint system-deps venv docs codeowners lock clean mutation \
+	mutation-report
 
 venv: $(STAMP)
 
@@ -28,6 +34,10 @@ $(STAMP): pyproject.toml uv.lock $(UV)
 
 $(TEST_STAMP): $(STAMP)
 	$(SYNC) --extra test --extra ansible
+	@touch $@
+
+$(MUTATION_STAMP): $(TEST_STAMP)
+	$(SYNC) --extra test --extra ansible --extra mutation
 	@touch $@
 
 ## Re-resolve uv.lock after editing the dependencies in pyproject.toml (then commit both).
@@ -55,12 +65,24 @@ test: $(TEST_STAMP) system-deps lint
 test-fast: $(TEST_STAMP) lint
 	$(BIN)/pytest -q -p no:cacheprovider -m "not molecule"
 
+## Mutation testing of the modules that carry the promises; prints the score per module and
+## fails under 85%. Slow (see README): results are kept in mutants/, so a second run only
+## tests the mutants of functions that changed. Survivors explained in mutation/equivalents.toml.
+mutation: $(MUTATION_STAMP)
+	nice -n 10 $(BIN)/mutmut run --max-children $(MUTATION_JOBS) $(MUTANTS)
+	$(BIN)/python scripts/mutation_report.py --fail-under 85
+
+## The score per module of the last `make mutation`, without running anything.
+mutation-report:
+	$(BIN)/python scripts/mutation_report.py
+
 docs: venv
 	$(BIN)/python -m infra.docs > docs/request-reference.md
+	$(BIN)/python -m infra.profile_docs > docs/profile-reference.md
 
 ## .github/CODEOWNERS from the stacks' owners (a test fails when it is stale).
 codeowners: venv
 	$(BIN)/teamstack codeowners
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis mutants

@@ -41,6 +41,16 @@ variable "subnet_id" {
   description = "Build subnet (empty: the default VPC)."
 }
 
+variable "ssh_source_cidrs" {
+  type        = list(string)
+  default     = ["10.0.0.0/8"]
+  description = "Who may reach the build instance's SSH port (Packer's temporary security group). Never the world: Packer's default, 0.0.0.0/0, is refused. Build from inside the VPC or over the VPN."
+  validation {
+    condition     = length(var.ssh_source_cidrs) > 0 && ! contains(var.ssh_source_cidrs, "0.0.0.0/0") && ! contains(var.ssh_source_cidrs, "::/0")
+    error_message = "The ssh_source_cidrs must name the builder's own ranges; 0.0.0.0/0 opens SSH to the internet."
+  }
+}
+
 variable "kms_key_id" {
   type        = string
   default     = ""
@@ -82,6 +92,8 @@ source "amazon-ebs" "desktop" {
   region          = var.region
   instance_type   = var.instance_type
   subnet_id       = var.subnet_id
+  # SSH to the build instance from the named ranges only (Packer opens 0.0.0.0/0 otherwise).
+  temporary_security_group_source_cidrs = var.ssh_source_cidrs
   ami_name        = "teamstack-desktop-${var.version}-${local.stamp}"
   ami_description = "teamstack desktop: base toolchain, JupyterLab, containers, XFCE + NICE DCV, metrics agent (${var.version})"
   ami_users       = var.ami_users

@@ -2,17 +2,18 @@
 
 Each sub-command lives in its own module under ``infra.commands`` and exposes
 ``register(subparsers)``; this module only wires them together and maps errors to exit codes
-(0 success, 1 bad input or failed check, 2 the tool could not run). No traceback reaches a
-user for bad input.
+(``infra.cliutil.ExitCode``: 0 success, 1 bad input or failed check, bad usage included,
+2 the tool could not run). No traceback reaches a user for bad input, and a reader that
+closes the pipe early (``| head``) ends the command quietly.
 """
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import sys
 from collections.abc import Sequence
 
+from infra.cliutil import ExitCode, Parser, quiet_broken_pipe
 from infra.errors import ToolError, UserError
 
 # Sub-command modules, in the order `teamstack --help` lists them.
@@ -27,11 +28,12 @@ COMMAND_MODULES: tuple[str, ...] = (
     "infra.commands.review",
     "infra.commands.codeowners",
     "infra.commands.new",
+    "infra.commands.drift",
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def build_parser() -> Parser:
+    parser = Parser(
         prog="teamstack",
         description="Provision and review data-science team environments (offline unless stated).",
     )
@@ -42,22 +44,30 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _run(argv)
+    except BrokenPipeError:
+        quiet_broken_pipe()
+        return ExitCode.OK
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows here, not at interpreter shutdown
+        return code
     except UserError as exc:
         for line in exc.lines:
             print(line, file=sys.stderr)
-        return 1
+        return ExitCode.INPUT
     except ToolError as exc:
         print(f"teamstack: error: {exc}", file=sys.stderr)
-        return 2
+        return ExitCode.CANNOT_RUN
     except KeyboardInterrupt:
         print("teamstack: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:
-        return 0
+        return ExitCode.INTERRUPTED
 
 
 if __name__ == "__main__":  # pragma: no cover - exercised through the console script

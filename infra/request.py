@@ -12,81 +12,48 @@ choices need a design review, not a one-line pull request.
 
 from __future__ import annotations
 
-import ipaddress
 import zoneinfo
 from typing import Annotated, Any, Literal
 
-from croniter import croniter
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from infra.catalog import DESKTOP_SIZES, ENVIRONMENTS, PYTHON_VERSIONS, TOOLCHAIN_EXTRAS
-from infra.profiles import PROFILE_NAMES
+from infra.problems import shown
+from infra.request_base import (
+    GPU_FAMILIES,
+    TEAM_PATTERN,
+    Environment,
+    GpuInstanceType,
+    Model,
+    Profile,
+    TeamName,
+    _check_cidr,
+    _check_cron,
+    _check_profile,
+)
+from infra.request_platform import (
+    Charts,
+    Cluster,
+    ClusterAddons,
+    Identity,
+    Network,
+    PlatformRequest,
+)
 
-Environment = Literal["dev", "staging", "prod"]
-TEAM_PATTERN = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
-GPU_FAMILIES = ("g4dn", "g5", "g6", "g6e", "gr6", "p3", "p4d", "p4de", "p5", "p5e", "p5en")
-
-TeamName = Annotated[
-    str,
-    Field(pattern=TEAM_PATTERN, min_length=2, max_length=20,
-          description="Lowercase team name (letters, digits, single hyphens); unique per "
-                      "environment. Every physical name derives from it: a new name is a new "
-                      "environment with new, empty buckets, not a rename."),
+__all__ = [  # the models live in three modules; callers import them from here
+    "ALL_ENVIRONMENTS", "GPU_FAMILIES", "PLATFORM_KEY", "REQUEST_KEY", "TEAM_PATTERN",
+    "Bucket", "Budget", "Charts", "CiRunners", "Cluster", "ClusterAddons", "Desktops",
+    "Environment", "Gpu", "GpuInstanceType", "Identity", "Member", "Model", "Network",
+    "Notebooks", "PlatformRequest", "Profile", "Quota", "Spark", "Storage", "TeamName",
+    "TeamRequest", "Toolchain", "_check_cidr", "default_schema", "model_for_key",
 ]
-
-
-class Model(BaseModel):
-    """Strict base: unknown fields are errors, so a misspelt key never passes silently."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _check_profile(value: str) -> str:
-    if value not in PROFILE_NAMES:
-        raise ValueError(f"unknown profile {value!r}; expected one of: {', '.join(PROFILE_NAMES)}")
-    return value
-
-
-def _check_cron(value: str) -> str:
-    if not croniter.is_valid(value) or len(value.split()) != 5:
-        raise ValueError(
-            f"{value!r} is not a 5-field cron expression (minute hour day month weekday), "
-            "e.g. '0 2 * * *' for 02:00 every day"
-        )
-    return value
-
-
-def _check_cidr(value: str) -> str:
-    try:
-        network = ipaddress.ip_network(value, strict=True)
-    except ValueError as exc:
-        raise ValueError(f"{value!r} is not a CIDR range: {exc}") from None
-    if network.prefixlen == 0:
-        raise ValueError(
-            f"{value!r} opens access to the whole internet; teamstack only allows named "
-            "ranges (office, VPN) so remote displays and cluster endpoints stay private"
-        )
-    return value
-
-
-def _check_gpu_type(item: str) -> str:
-    family = item.split(".", 1)[0]
-    if "." not in item or family not in GPU_FAMILIES:
-        raise ValueError(f"{item!r} is not a GPU instance type; expected a family of "
-                         f"{', '.join(GPU_FAMILIES)} (e.g. g5.xlarge)")
-    return item
-
-
-GpuInstanceType = Annotated[str, AfterValidator(_check_gpu_type)]
-
-Profile = Annotated[str, Field(description="Workload profile name (see `teamstack profiles`).")]
-
 
 # ---------------------------------------------------------------------------------------------
 # Team request
 # ---------------------------------------------------------------------------------------------
 
 
+MAX_ZONE_CHARS = 64  # the longest IANA name has 32
 MAX_BUDGET_THRESHOLDS = 5
 MAX_ALERT_RECIPIENTS = 10
 
@@ -140,7 +107,7 @@ class Member(Model):
     def _desktop_in_catalog(cls, value: str | None) -> str | None:
         if value is not None and value not in DESKTOP_SIZES:
             raise ValueError(
-                f"unknown desktop size {value!r}; expected one of: {', '.join(DESKTOP_SIZES)}")
+                f"unknown desktop size {shown(value)}; expected one of: {', '.join(DESKTOP_SIZES)}")
         return value
 
 
@@ -156,9 +123,11 @@ class Desktops(Model):
     @classmethod
     def _known_zone(cls, value: str) -> str:
         try:
+            if len(value) > MAX_ZONE_CHARS:  # zoneinfo recurses on every '/' of a long key
+                raise ValueError(value)
             zoneinfo.ZoneInfo(value)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as "
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+            raise ValueError(f"unknown time zone {shown(value)}; use an IANA name such as "
                              "'Europe/Berlin' or 'America/New_York'") from None
         return value
 
@@ -235,9 +204,10 @@ class Spark(Model):
     max_executors: int = Field(default=20, ge=1, le=2000,
                                description="Upper bound of dynamic allocation.")
     image: str = Field(
-        default="apache/spark:3.5.3", pattern=r"^[a-z0-9./_-]+:[A-Za-z0-9._-]+$",
-        description="Spark image (operator engine) with a pinned tag; its version is the "
-                    "SparkApplication's sparkVersion.")
+        default="apache/spark:3.5.3",
+        pattern=r"^[a-z0-9./_-]+:[A-Za-z0-9._-]+(@sha256:[0-9a-f]{64})?$",
+        description="Spark image (operator engine) with a pinned tag, optionally also by digest "
+                    "(name:tag@sha256:...); its version is the SparkApplication's sparkVersion.")
     event_log_bucket: str | None = Field(
         default=None,
         description="Which of storage.buckets receives Spark event logs (read by the history "
@@ -276,14 +246,18 @@ class CiRunners(Model):
     github_org: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}$",
                             description="GitHub organisation that owns the repositories.")
     repositories: list[str] = Field(
-        min_length=1, description="Repositories (org/name) whose workflows use these runners.")
+        min_length=1,
+        description="Repositories (org/name, in github_org) whose workflows use these runners; "
+                    "each gets runner sets registered for it alone (runs-on: <team>-cpu with one "
+                    "repository, <team>-<repo>-cpu with several).")
     profile: Profile = Field(default="experiment", description="Workload profile.")
     max_runners: int = Field(default=10, ge=1, le=500, description="Most runners at once.")
     gpu: bool = Field(default=False, description="Also offer GPU runners on the team's GPU pool.")
     app_secret: str | None = Field(
         default=None,
-        description="Secrets Manager name holding the GitHub App credentials; default "
-                    "teamstack/<team>-<env>/github-app. Never put the credentials here.")
+        description="Secrets Manager name holding the GitHub App credentials, under "
+                    "teamstack/<team>-<env>/ (default teamstack/<team>-<env>/github-app). Never "
+                    "put the credentials here.")
 
     _profile = field_validator("profile")(_check_profile)
 
@@ -293,8 +267,18 @@ class CiRunners(Model):
         for item in value:
             parts = item.split("/")
             if len(parts) != 2 or not all(parts):
-                raise ValueError(f"{item!r} is not of the form org/repository")
+                raise ValueError(f"{shown(item)} is not of the form org/repository")
         return value
+
+    @model_validator(mode="after")
+    def _repositories_in_org(self) -> CiRunners:
+        # Runner sets are registered per repository with the org's GitHub App.
+        foreign = [r for r in self.repositories
+                   if r.split("/")[0].lower() != self.github_org.lower()]
+        if foreign:
+            raise ValueError(f"repositories {', '.join(foreign)} are not in github_org "
+                             f"{self.github_org!r}")
+        return self
 
 
 class Toolchain(Model):
@@ -311,7 +295,7 @@ class Toolchain(Model):
             raise ValueError("write the version in quotes, e.g. python: \"3.11\"; unquoted, YAML "
                              "reads it as a number and 3.10 becomes 3.1")
         if value not in PYTHON_VERSIONS:
-            raise ValueError(f"Python {value!r} is not offered; choose one of "
+            raise ValueError(f"Python {shown(value)} is not offered; choose one of "
                              f"{', '.join(PYTHON_VERSIONS)} (quote it: \"3.10\", not 3.10)")
         return value
 
@@ -320,7 +304,7 @@ class Toolchain(Model):
     def _extras(cls, value: list[str]) -> list[str]:
         for item in value:
             if item not in TOOLCHAIN_EXTRAS:
-                raise ValueError(f"unknown extra {item!r}; expected one of: "
+                raise ValueError(f"unknown extra {shown(item)}; expected one of: "
                                  f"{', '.join(TOOLCHAIN_EXTRAS)}")
         return value
 
@@ -374,9 +358,24 @@ class TeamRequest(Model):
                                  "(the history server reads them)")
             wanted = self.spark.event_log_bucket
             if wanted is not None and wanted not in buckets:
-                raise ValueError(f"spark.event_log_bucket {wanted!r} is not one of "
+                raise ValueError(f"spark.event_log_bucket {shown(wanted)} is not one of "
                                  f"storage.buckets ({', '.join(buckets)})")
         return self
+
+    @field_validator("ci_runners")
+    @classmethod
+    def _app_secret_is_the_teams(cls, value: CiRunners | None,
+                                 info: ValidationInfo) -> CiRunners | None:
+        """The deployer copies the named secret into the team's cluster: a name outside the
+        team's prefix would hand another team's credentials to this team."""
+        if value is None or value.app_secret is None or "team" not in info.data \
+                or "environment" not in info.data:
+            return value
+        prefix = f"teamstack/{info.data['team']}-{info.data['environment']}/"
+        if not value.app_secret.startswith(prefix) or value.app_secret.startswith("arn:"):
+            raise ValueError(f"app_secret {value.app_secret!r} is not the team's: use a "
+                             f"Secrets Manager name under {prefix}")
+        return value
 
     @property
     def stack_name(self) -> str:
@@ -390,127 +389,6 @@ class TeamRequest(Model):
         """A member's uid: explicit, else stable from position (append members, don't reorder)."""
         member = self.members[index]
         return member.uid if member.uid is not None else 10001 + index
-
-
-# ---------------------------------------------------------------------------------------------
-# Platform request
-# ---------------------------------------------------------------------------------------------
-
-
-class Network(Model):
-    cidr: str = Field(default="10.0.0.0/16",
-                      description="VPC address range. Changing it replaces the VPC and "
-                                  "everything in it (hosts, clusters, mount targets).")
-    availability_zones: int = Field(default=3, ge=2, le=6,
-                                    description="Zones to spread subnets across (at least 2). "
-                                                "Lowering it deletes the last zones' subnets "
-                                                "and what runs in them.")
-    nat: Literal["single", "per-az"] = Field(
-        default="per-az", description="One NAT gateway (cheaper) or one per zone (resilient).")
-    flow_log_retention_days: int = Field(default=90, ge=1, le=3653,
-                                         description="Retention of VPC flow logs.")
-
-    @field_validator("cidr")
-    @classmethod
-    def _cidr(cls, value: str) -> str:
-        _check_cidr(value)
-        network = ipaddress.ip_network(value)
-        if network.version != 4 or not network.is_private or not 16 <= network.prefixlen <= 20:
-            raise ValueError(f"{value!r} must be a private IPv4 range of /16 to /20")
-        return value
-
-
-class Identity(Model):
-    provider: Literal["saml", "oidc"] = Field(default="saml",
-                                              description="How people sign in to AWS.")
-    saml_provider_name: str | None = Field(
-        default=None, description="IAM SAML provider name (IAM Identity Center or an IdP).")
-    oidc_issuer_url: str | None = Field(default=None, pattern=r"^https://",
-                                        description="OIDC issuer URL (https).")
-    oidc_client_id: str | None = Field(default=None, description="OIDC audience / client id.")
-
-    @model_validator(mode="after")
-    def _provider_is_named(self) -> Identity:
-        if self.provider == "saml" and not self.saml_provider_name:
-            raise ValueError("provider saml needs saml_provider_name: the team roles trust "
-                             "exactly that provider, never any SAML provider of the account")
-        if self.provider == "oidc" and not (self.oidc_issuer_url and self.oidc_client_id):
-            raise ValueError("provider oidc needs oidc_issuer_url and oidc_client_id: the team "
-                             "roles trust only tokens of that issuer for that audience")
-        return self
-
-
-class ClusterAddons(Model):
-    """EKS add-on versions, pinned like the charts (``aws eks describe-addon-versions``)."""
-
-    vpc_cni: str = Field(default="v1.19.2-eksbuild.1",
-                         description="vpc-cni (network policy enforcement is switched on).")
-    pod_identity_agent: str = Field(default="v1.3.4-eksbuild.1",
-                                    description="eks-pod-identity-agent.")
-    ebs_csi_driver: str = Field(default="v1.38.1-eksbuild.2", description="aws-ebs-csi-driver.")
-
-
-class Cluster(Model):
-    kubernetes_version: str = Field(default="1.31", pattern=r"^1\.\d{2}$",
-                                    description="EKS Kubernetes version (pinned).")
-    public_endpoint: bool = Field(
-        default=False,
-        description="Expose the API endpoint publicly, only to access_cidrs (private always on).")
-    system_instance_type: str = Field(default="m7i.large",
-                                      description="Instance type of the system node group.")
-    system_nodes_min: int = Field(default=2, ge=1, le=10, description="System nodes, minimum.")
-    system_nodes_max: int = Field(default=4, ge=1, le=20, description="System nodes, maximum.")
-    addons: ClusterAddons = Field(default_factory=ClusterAddons,
-                                  description="Pinned EKS add-on versions.")
-
-
-class Charts(Model):
-    """Helm chart versions, pinned so an upgrade is a reviewed change to this file."""
-
-    karpenter: str = Field(default="1.1.1", description="karpenter (oci://public.ecr.aws).")
-    nvidia_device_plugin: str = Field(default="0.17.0", description="nvidia-device-plugin.")
-    spark_operator: str = Field(default="2.1.0", description="spark-operator (kubeflow).")
-    arc_controller: str = Field(default="0.10.1", description="gha-runner-scale-set-controller.")
-    arc_runner_set: str = Field(default="0.10.1", description="gha-runner-scale-set.")
-    jupyterhub: str = Field(default="4.1.0", description="jupyterhub (zero-to-jupyterhub).")
-    aws_efs_csi_driver: str = Field(default="3.1.5", description="aws-efs-csi-driver.")
-
-
-class PlatformRequest(Model):
-    """``teamstack:platform``: the shared network, cluster and add-ons of one environment."""
-
-    environment: Environment = Field(description="dev, staging or prod.")
-    owners: list[Annotated[str, Field(pattern=r"^@[A-Za-z0-9-]+(/[A-Za-z0-9._-]+)?$")]] = Field(
-        min_length=1, description="Who approves platform changes.")
-    cost_center: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{1,31}$",
-                             description="Cost center for shared resources.")
-    access_cidrs: list[str] = Field(
-        default_factory=list,
-        description="Ranges allowed to reach remote displays and the public API endpoint.")
-    network: Network = Field(default_factory=Network, description="VPC layout.")
-    identity: Identity = Field(default_factory=Identity, description="Sign-in for people.")
-    cluster: Cluster = Field(default_factory=Cluster, description="Shared EKS cluster.")
-    charts: Charts = Field(default_factory=Charts, description="Pinned Helm chart versions.")
-    log_retention_days: int = Field(default=365, ge=1, le=3653,
-                                    description="Retention of the access-log bucket.")
-
-    @field_validator("access_cidrs")
-    @classmethod
-    def _cidrs(cls, value: list[str]) -> list[str]:
-        for item in value:
-            _check_cidr(item)
-        return value
-
-    @model_validator(mode="after")
-    def _endpoint_has_allow_list(self) -> PlatformRequest:
-        if self.cluster.public_endpoint and not self.access_cidrs:
-            raise ValueError("cluster.public_endpoint needs access_cidrs: without an allow-list "
-                             "EKS opens the public endpoint to the whole internet")
-        return self
-
-    @property
-    def stack_name(self) -> str:
-        return f"platform-{self.environment}"
 
 
 REQUEST_KEY = "teamstack:request"

@@ -99,7 +99,8 @@ def _validate(text: str, target: Path, stacks: Path) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="teamstack-new-"))
     try:
         for path in stack_files(stacks):
-            shutil.copy(path, tmp / path.name)
+            if path.is_file():  # not a directory, FIFO or broken link (validate reports those)
+                shutil.copy(path, tmp / path.name)
         candidate = tmp / target.name
         candidate.write_text(text, encoding="utf-8")
         problems = load(candidate, tmp).problems

@@ -8,13 +8,22 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from infra.cliutil import (
+    PIPE_WIDTH,
+    ExitCode,
+    check_output_dir,
+    check_output_file,
+    wide_console,
+)
+from infra.commands.validate import expand
 from infra.errors import CheckFailed, UserError
 from infra.plan import consumers
 from infra.plan.diff import diff_plans
-from infra.plan.orchestrate import load_all, plan_loaded
-from infra.plan.render import RENDERERS, PlanReport
+from infra.plan.orchestrate import plan_loaded
+from infra.plan.render import RENDERERS, PlanReport, to_text
+from infra.problems import shown_path, summary
 from infra.repo import find_root
-from infra.stackfile import load, stack_files
+from infra.stackfile import LoadedStack, load, stack_files
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -29,7 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--output", "-o", type=Path, help="write to FILE instead of stdout")
     parser.add_argument("--base", metavar="GITREV",
                         help="also plan the repository at GITREV and report what changes")
-    parser.add_argument("--jobs", "-j", type=int, default=None,
+    parser.add_argument("--jobs", "-j", type=positive_int, default=None,
                         help="worker processes (default: one per core when it pays off)")
     parser.add_argument("--manifests", type=Path, metavar="DIR",
                         help="also write every Kubernetes object as a YAML manifest under "
@@ -40,20 +49,31 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+def positive_int(text: str) -> int:
+    """``--jobs``: a whole number of worker processes, 1 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value}: must be 1 or more")
+    return value
+
+
 def resolve_targets(root: Path, targets: list[str], all_stacks: bool) -> list[Path]:
     stacks = root / "stacks"
     if all_stacks or not targets:
         files = stack_files(stacks)
         if not files:
-            raise UserError(f"no stack files under {stacks}")
+            raise UserError(f"no stack files under {shown_path(stacks)}")
         return files
     files = []
     for target in targets:
         as_path = Path(target)
-        if as_path.suffix in (".yaml", ".yml") or "/" in target:
-            if not as_path.exists():
+        if as_path.suffix in (".yaml", ".yml") or "/" in target or as_path.is_dir():
+            if not as_path.exists() and not as_path.is_symlink():
                 raise UserError(f"{target}: no such file")
-            files.append(as_path)
+            files.extend(expand([as_path]))
             continue
         candidate = stacks / f"Pulumi.{target}.yaml"
         if not candidate.exists():
@@ -68,7 +88,7 @@ class _Progress:
 
     def __init__(self, total: int) -> None:
         self.bar = None
-        if total > 1 and sys.stderr.isatty():
+        if total >= 1 and sys.stderr.isatty():
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
             self.bar = Progress(TextColumn("planning"), BarColumn(), MofNCompleteColumn(),
@@ -89,12 +109,31 @@ class _Progress:
             self.bar.update(self.task, advance=1, description=stack)
 
 
+def load_valid(files: list[Path], stacks_dir: Path) -> list[LoadedStack]:
+    """Validate every file first, reported as ``validate`` does: nothing is planned if any
+    request is wrong."""
+    loaded, problems = [], []
+    for path in files:
+        result = load(path, stacks_dir)
+        problems.extend(result.problems)
+        if result.stack is not None:
+            loaded.append(result.stack)
+    if problems:
+        line = summary(len(problems), len({p.file for p in problems}), len(files))
+        raise CheckFailed(line, [str(p) for p in problems] + [line])
+    return loaded
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.output is not None:  # before any work: a plan of 100 stacks takes minutes
+        check_output_file("--output", args.output)
+    if args.manifests is not None:
+        check_output_dir("--manifests", args.manifests)
     root = find_root()
     files = resolve_targets(root, args.targets, args.all)
     if args.skip_invalid:
         files = [f for f in files if not load(f).problems]
-    loaded = load_all(files, root / "stacks")
+    loaded = load_valid(files, root / "stacks")
     with _Progress(len(loaded)) as progress:
         result = plan_loaded(loaded, jobs=args.jobs, progress=progress.tick)
     report = PlanReport(result.graphs)
@@ -110,19 +149,34 @@ def run(args: argparse.Namespace) -> int:
     if args.manifests:
         from infra.plan.manifests import manifests, write
 
-        count = sum(len(write(manifests(g), args.manifests / g.stack)) for g in result.graphs)
-        print(f"wrote {count} manifests under {args.manifests}", file=sys.stderr)
-    text = RENDERERS[args.format](report)
+        try:
+            count = sum(len(write(manifests(g), args.manifests / g.stack))
+                        for g in result.graphs)
+        except OSError as exc:
+            raise UserError(f"--manifests {shown_path(args.manifests)}: cannot write: "
+                            f"{exc.strerror or exc}") from None
+        print(f"wrote {count} manifests under {shown_path(args.manifests)}", file=sys.stderr)
+    if args.format == "text":
+        # As wide as the terminal; piped or written to a file, wide enough that no resource
+        # or file name is cut across lines.
+        to_tty = args.output is None and sys.stdout.isatty()
+        text = to_text(report, width=wide_console().width if to_tty else PIPE_WIDTH)
+    else:
+        text = RENDERERS[args.format](report)
     if args.output:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(text, encoding="utf-8")
-        print(f"wrote {args.output}", file=sys.stderr)
+        try:
+            args.output.parent.mkdir(parents=True, exist_ok=True)
+            args.output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UserError(f"--output {shown_path(args.output)}: cannot write: "
+                            f"{exc.strerror or exc}") from None
+        print(f"wrote {shown_path(args.output)}", file=sys.stderr)
     else:
         sys.stdout.write(text)
     if report.violation_count and not args.no_checks:
         raise CheckFailed("guardrails failed",
                           [f"guardrails: {report.violation_count} violation(s); see the plan"])
-    return 0
+    return ExitCode.OK
 
 
 def _by_stack(doc: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:

@@ -16,15 +16,14 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from infra.cliutil import ExitCode, check_output_file, shown_path, wide_console
 from infra.cost.prices import DEFAULT_PATH, HOURLY_KINDS, STORAGE_KINDS, CatalogError, load_catalog
 from infra.cost.refresh import PRICING_REGION, RETRY_CONFIG, refresh_catalog, write_catalog
 from infra.errors import ToolError, UserError
+from infra.repo import find_root
 
-
-def wide_console() -> Console:
-    """A console that does not squeeze tables to 80 columns when output is piped or logged."""
-    console = Console()
-    return console if console.is_terminal else Console(width=160)
+# The catalog's place inside a teamstack repository.
+CATALOG_IN_REPO = Path("infra/cost/data/prices.json")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -39,8 +38,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "refresh", help="rebuild the catalog from the AWS Price List API (needs AWS access)")
     refresh.add_argument("--region", action="append", dest="regions", metavar="REGION",
                          help="region to price (repeatable; default: the catalog's regions)")
-    refresh.add_argument("--output", type=Path, default=DEFAULT_PATH,
-                         help=f"where to write (default: {DEFAULT_PATH})")
+    refresh.add_argument("--output", type=Path, default=None,
+                         help=f"where to write (default: {CATALOG_IN_REPO} in the repository "
+                              "the command runs in)")
     refresh.add_argument("--no-spot", action="store_true",
                          help="skip EC2 spot price history (keeps no spot prices)")
     refresh.set_defaults(func=run_refresh)
@@ -77,7 +77,7 @@ def run_show(args: argparse.Namespace) -> int:
         data = json.loads(DEFAULT_PATH.read_text(encoding="utf-8"))
         data["regions"] = {r: data["regions"][r] for r in regions}
         print(json.dumps(data, indent=2))
-        return 0
+        return ExitCode.OK
     console = wide_console()
     console.print(f"Price catalog taken on [bold]{catalog.taken_on.isoformat()}[/bold] "
                   f"({catalog.currency}); {catalog.source}")
@@ -104,15 +104,34 @@ def run_show(args: argparse.Namespace) -> int:
         for kind in HOURLY_KINDS:
             other.add_row(kind, f"${catalog.hourly(kind, region):.4f} per hour")
         console.print(other)
-    return 0
+    return ExitCode.OK
+
+
+def refresh_target(output: Path | None) -> Path:
+    """Where ``refresh`` writes: ``--output``, else the catalog of the repository it runs in
+    (never the installed package, which a ``pip install`` would overwrite)."""
+    if output is not None:
+        return output
+    try:
+        return find_root() / CATALOG_IN_REPO
+    except ToolError:
+        raise UserError("teamstack prices refresh: not inside a teamstack repository; run it "
+                        "in one or pass --output FILE") from None
 
 
 def run_refresh(args: argparse.Namespace) -> int:
     from botocore.exceptions import BotoCoreError, ClientError
 
+    target = refresh_target(args.output)
+    check_output_file("--output", target)  # before minutes of API calls
     current = _current()
     regions = args.regions or current.regions
-    previous = json.loads(DEFAULT_PATH.read_text(encoding="utf-8"))
+    source = target if target.is_file() else DEFAULT_PATH
+    try:
+        previous = json.loads(source.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UserError(f"teamstack prices refresh: {shown_path(source)}: cannot read the "
+                        f"current catalog: {exc}") from None
     err = Console(stderr=True)
     try:
         pricing, ec2_for_region = make_clients(with_spot=not args.no_spot)
@@ -124,9 +143,9 @@ def run_refresh(args: argparse.Namespace) -> int:
     if report.missing:
         raise ToolError("the Price List API did not return every price needed, nothing "
                         f"written; missing: {'; '.join(report.missing)}")
-    write_catalog(report.catalog, args.output)
-    print(f"wrote {args.output}: {len(report.catalog['instances'])} instance types in "
+    write_catalog(report.catalog, target)
+    print(f"wrote {shown_path(target)}: {len(report.catalog['instances'])} instance types in "
           f"{len(regions)} regions, taken on {report.catalog['taken_on']}")
     for region, absent in sorted(report.absent_instances.items()):
         print(f"note: {region} does not offer {', '.join(absent)}")
-    return 0
+    return ExitCode.OK

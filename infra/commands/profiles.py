@@ -11,17 +11,11 @@ import argparse
 import json
 from typing import Any
 
-from rich.console import Console
 from rich.table import Table
 
+from infra.cliutil import ExitCode, wide_console
 from infra.errors import UserError
 from infra.profiles import CATALOG, LAYERS, PROFILE_NAMES, resolve
-
-
-def wide_console() -> Console:
-    """A console that does not squeeze tables to 80 columns when output is piped or logged."""
-    console = Console()
-    return console if console.is_terminal else Console(width=160)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -62,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
             data["fits"] = CATALOG[name].fits
             out.append(data)
         print(json.dumps(out if args.name is None else out[0], indent=2))
-        return 0
+        return ExitCode.OK
     console = wide_console()
     if args.name is None:
         table = Table(title="Workload profiles", show_lines=False)
@@ -74,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
             table.add_row(name, spec.summary, spec.fits)
         console.print(table)
         console.print("Show one in full: teamstack profiles NAME")
-        return 0
+        return ExitCode.OK
     bundle = resolve(args.name)
     console.print(f"[bold]{args.name}[/bold]: {bundle.summary}\n{CATALOG[args.name].fits}")
     owned = bundle.runtime_owned_fields()
@@ -88,4 +82,4 @@ def run(args: argparse.Namespace) -> int:
             table.add_row(key + mark, _show(getattr(bundle.layer(layer), key)),
                           bundle.reason(layer, key))
         console.print(table)
-    return 0
+    return ExitCode.OK

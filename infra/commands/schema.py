@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from infra.cliutil import ExitCode
 from infra.request import default_schema
 
 
@@ -17,4 +18,4 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     print(json.dumps(default_schema(), indent=2, sort_keys=False))
-    return 0
+    return ExitCode.OK

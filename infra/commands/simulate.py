@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from infra.cliutil import ExitCode, check_number, finite_json, wide_console
 from infra.cost.prices import CatalogError, MissingPrice, load_catalog
 from infra.errors import CheckFailed, UserError
 from infra.simulate.engine import NodeType, SimOptions, SimResult, simulate
@@ -28,11 +29,6 @@ from infra.simulate.trace import Trace, expand_counts, load_trace
 # Instance type used for a pool of N-GPU nodes unless --instance-type says otherwise.
 DEFAULT_INSTANCE_BY_GPUS: dict[int, str] = {1: "g5.xlarge", 4: "g5.12xlarge", 8: "g5.48xlarge"}
 
-
-def wide_console() -> Console:
-    """A console that does not squeeze tables to 80 columns when output is piped or logged."""
-    console = Console()
-    return console if console.is_terminal else Console(width=160)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -114,15 +110,26 @@ def _node(args: argparse.Namespace) -> NodeType:
         raise UserError(f"teamstack: {exc}") from None
 
 
+# Bounds of the replay's knobs: wide enough for any real pool, narrow enough that a typo
+# (an extra zero, `inf`) is refused instead of running for hours.
+MAX_QUOTA_GPUS = 1_000_000
+MAX_BOOT_DELAY_S = 86_400.0
+MAX_INTERRUPTIONS_PER_HOUR = 1.0  # AWS reports under 5% a month for most pools
+MAX_CHECKPOINT_S = 365.25 * 86_400
+MAX_WAIT_TARGET_MIN = 365.25 * 24 * 60
+TRACE_START_YEARS = (1970, 2200)
+
+
 def _replay(args: argparse.Namespace) -> Replay:
-    for flag, value in (("--max-gpus", args.max_gpus),):
-        if value is not None and value < 1:
-            raise UserError(f"{flag} {value}: must be 1 or more")
-    for flag, number in (("--boot-delay", args.boot_delay),
-                         ("--spot-interruptions-per-hour", args.spot_interruptions_per_hour),
-                         ("--checkpoint-interval", args.checkpoint_interval)):
-        if not number >= 0:
-            raise UserError(f"{flag} {number}: must be 0 or more")
+    if args.max_gpus is not None:
+        check_number("--max-gpus", args.max_gpus, low=1, high=MAX_QUOTA_GPUS)
+    if args.node_gpus is not None:
+        check_number("--node-gpus", args.node_gpus, low=1, high=64)
+    check_number("--boot-delay", args.boot_delay, low=0, high=MAX_BOOT_DELAY_S, unit=" s")
+    check_number("--spot-interruptions-per-hour", args.spot_interruptions_per_hour, low=0,
+                 high=MAX_INTERRUPTIONS_PER_HOUR)
+    check_number("--checkpoint-interval", args.checkpoint_interval, low=0,
+                 high=MAX_CHECKPOINT_S, unit=" s")
     try:
         zoneinfo.ZoneInfo(args.timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -135,6 +142,9 @@ def _replay(args: argparse.Namespace) -> Replay:
                         "(e.g. 2024-01-01T00:00:00+00:00)") from None
     if start.tzinfo is None:
         raise UserError(f"--trace-start {args.trace_start!r}: give a UTC offset (e.g. +00:00)")
+    if not TRACE_START_YEARS[0] <= start.year <= TRACE_START_YEARS[1]:
+        raise UserError(f"--trace-start {args.trace_start!r}: give a time between "
+                        f"{TRACE_START_YEARS[0]} and {TRACE_START_YEARS[1]}")
     options = SimOptions(spot_interruptions_per_node_hour=args.spot_interruptions_per_hour,
                          checkpoint_interval_s=args.checkpoint_interval, seed=args.seed,
                          trace_start=start)
@@ -168,9 +178,9 @@ def run_simulate(args: argparse.Namespace) -> int:
     policy = build_policy(args.policy, trace, replay)
     result = simulate(trace, policy, replay.node, replay.options)
     if args.format == "json":
-        print(json.dumps({**result.to_dict(), "description": policy.description,
-                          "trace": _trace_info(trace)}, indent=2))
-        return 0
+        print(json.dumps(finite_json({**result.to_dict(), "description": policy.description,
+                                      "trace": _trace_info(trace)}), indent=2, allow_nan=False))
+        return ExitCode.OK
     console = wide_console()
     table = Table(title=f"{result.policy} on {trace.name} ({len(trace)} jobs, "
                         f"{result.node_gpus}-GPU {result.instance_type}, {result.capacity})",
@@ -199,7 +209,7 @@ def run_simulate(args: argparse.Namespace) -> int:
     console.print(f"policy: {policy.description}")
     for note in trace.notes:
         console.print(f"note: {note}")
-    return 0
+    return ExitCode.OK
 
 
 def _table(results: list[SimResult], target_s: float, chosen: SimResult | None) -> Table:
@@ -223,7 +233,8 @@ def _table(results: list[SimResult], target_s: float, chosen: SimResult | None) 
 
 
 def run_recommend(args: argparse.Namespace) -> int:
-    if not args.wait_p95 > 0:
+    check_number("--wait-p95", args.wait_p95, low=0, high=MAX_WAIT_TARGET_MIN, unit=" minutes")
+    if args.wait_p95 == 0:
         raise UserError(f"--wait-p95 {args.wait_p95}: must be more than 0 minutes")
     target_s = args.wait_p95 * 60.0
     replay = _replay(args)
@@ -238,13 +249,13 @@ def run_recommend(args: argparse.Namespace) -> int:
         results = compare(trace, replay, progress=step)
     chosen = recommend(results, target_s)
     if args.format == "json":
-        print(json.dumps({
+        print(json.dumps(finite_json({
             "recommended": chosen.policy if chosen else None,
             "target_wait_p95_s": target_s,
             "trace": _trace_info(trace),
             "candidates": [r.to_dict() for r in results if r.kind == "profile"],
             "baselines": [r.to_dict() for r in results if r.kind == "baseline"],
-        }, indent=2))
+        }), indent=2, allow_nan=False))
     else:
         console = wide_console()
         console.print(_table(results, target_s, chosen))
@@ -258,4 +269,4 @@ def run_recommend(args: argparse.Namespace) -> int:
         raise CheckFailed(f"teamstack recommend: no profile keeps the p95 queue wait within "
                           f"{args.wait_p95:g} min on {trace.name}; raise --wait-p95 or the "
                           "quota (--max-gpus)")
-    return 0
+    return ExitCode.OK

@@ -21,6 +21,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.components.base import Naming, TeamstackComponent
+from infra.components.k8s import names
 from infra.components.policies import (
     TeamResources,
     boundary_statements,
@@ -118,6 +119,11 @@ class IdentityArgs:
     """OIDC only: the issuer whose tokens are trusted."""
     idp_audience: pulumi.Input[str] = ""
     """OIDC only: the client id a token must be issued to."""
+    pod_clusters: Sequence[str] = ()
+    """Where the team's pods run: the clusters (the platform's, and the team's own if
+    dedicated) the workload role's Pod Identity trust admits. In place."""
+    pod_namespaces: Sequence[str] = ()
+    """The namespaces (the team's, the hub's) that trust admits. In place."""
 
 
 class TeamIdentity(TeamstackComponent):
@@ -149,7 +155,10 @@ class TeamIdentity(TeamstackComponent):
         self.workload_role = aws.iam.Role(
             f"{name}-workload", name=naming.physical("workload"), path=ROLE_PATH,
             description=f"Pods (EKS Pod Identity) and hosts of {naming.prefix}",
-            assume_role_policy=workload_trust(account),
+            assume_role_policy=workload_trust(
+                account, args.pod_clusters,
+                args.pod_namespaces or (names.team_namespace(args.team),
+                                        names.JUPYTERHUB_NAMESPACE)),
             permissions_boundary=self.boundary.arn, opts=self.child())
         aws.iam.RolePolicy(
             f"{name}-workload", name="team-access", role=self.workload_role.id,

@@ -185,13 +185,32 @@ def boundary_statements(r: TeamResources) -> list[Statement]:
     return list(seen.values())
 
 
-def workload_trust(account: str) -> str:
-    """Pods through EKS Pod Identity (which tags sessions) and the team's EC2 hosts."""
+def pod_identity_statement(account: str, clusters: Sequence[str],
+                           namespaces: Sequence[str]) -> Statement:
+    """EKS Pod Identity, for pods of these clusters and namespaces only (session tags)."""
+    return {"Sid": "EksPodIdentity", "Effect": "Allow",
+            "Principal": {"Service": "pods.eks.amazonaws.com"},
+            "Action": ["sts:AssumeRole", "sts:TagSession"],
+            "Condition": {"StringEquals": {
+                "aws:SourceAccount": account,
+                "aws:RequestTag/eks-cluster-name": sorted(clusters),
+                "aws:RequestTag/kubernetes-namespace": sorted(namespaces)}}}
+
+
+def workload_trust_pods(account: str, clusters: Sequence[str], namespaces: Sequence[str]) -> str:
+    """A role for pods only (no hosts), of these clusters and namespaces."""
+    return document([pod_identity_statement(account, clusters, namespaces)])
+
+
+def workload_trust(account: str, clusters: Sequence[str], namespaces: Sequence[str]) -> str:
+    """Pods through EKS Pod Identity (which tags sessions) and the team's EC2 hosts.
+
+    The Pod Identity agent tags each session with the pod's cluster and namespace; the trust
+    requires them to be the team's clusters and namespaces, so an association made by mistake
+    (or by anyone able to create one) for another team's namespace cannot assume this role.
+    """
     return document([
-        {"Sid": "EksPodIdentity", "Effect": "Allow",
-         "Principal": {"Service": "pods.eks.amazonaws.com"},
-         "Action": ["sts:AssumeRole", "sts:TagSession"],
-         "Condition": {"StringEquals": {"aws:SourceAccount": account}}},
+        pod_identity_statement(account, clusters, namespaces),
         {"Sid": "TeamHosts", "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
          "Action": "sts:AssumeRole"},
     ])

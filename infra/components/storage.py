@@ -10,7 +10,8 @@ does not mean "pay for every overwrite forever".
 The shared home is an encrypted EFS file system reachable only from the team's hosts (NFS from
 the team's host security group, nothing else), with one access point per member that pins the
 member's POSIX uid and home directory, so a member's desktop or pod cannot write as anyone
-else. Mount targets sit in the platform's private subnets, one per zone.
+else. Its file-system policy (``restrict_mounts``) admits only the team's own roles, and only
+through those access points. Mount targets sit in the platform's private subnets, one per zone.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import pulumi_aws as aws
 
 from infra.components.base import Naming, TeamstackComponent, pick
 from infra.components.buckets import BucketProtection, lifecycle_rules, protect_bucket
+from infra.components.k8s import names
 from infra.request import Bucket
 
 NFS_PORT = 2049
@@ -75,16 +77,29 @@ class StorageArgs:
     ingress rule (a moment without NFS from the old group)."""
 
 
-def efs_policy(file_system_arn: str) -> str:
-    """Mounts only through a mount target (the security group decides who) and only over TLS;
-    no root access: access points pin each member's uid instead."""
+MOUNT_ACTIONS = ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]
+
+
+def efs_policy(file_system_arn: str, principals: Sequence[str],
+               access_point_arns: Sequence[str]) -> str:
+    """Mounts by the named principals only (the team's workload role; the CSI node roles of
+    the clusters that mount notebook homes), only through one of the team's access points
+    (each pins a member's uid and home), only through a mount target and only over TLS. A
+    client without IAM credentials (a user-space NFS client in any pod) is anonymous and is
+    refused; no root access at all."""
     return json.dumps({
         "Version": "2012-10-17",
         "Statement": [
-            {"Sid": "MountThroughMountTargets", "Effect": "Allow", "Principal": {"AWS": "*"},
-             "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
+            {"Sid": "TeamMountsThroughItsAccessPoints", "Effect": "Allow",
+             "Principal": {"AWS": sorted(principals)},
+             "Action": MOUNT_ACTIONS, "Resource": file_system_arn,
+             "Condition": {"Bool": {"elasticfilesystem:AccessedViaMountTarget": "true"},
+                           "ArnEquals": {"elasticfilesystem:AccessPointArn":
+                                         sorted(access_point_arns)}}},
+            {"Sid": "DenyWithoutAccessPoint", "Effect": "Deny", "Principal": {"AWS": "*"},
+             "Action": [*MOUNT_ACTIONS, "elasticfilesystem:ClientRootAccess"],
              "Resource": file_system_arn,
-             "Condition": {"Bool": {"elasticfilesystem:AccessedViaMountTarget": "true"}}},
+             "Condition": {"Null": {"elasticfilesystem:AccessPointArn": "true"}}},
             {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": {"AWS": "*"},
              "Action": "*", "Resource": file_system_arn,
              "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
@@ -101,6 +116,7 @@ class TeamStorage(TeamstackComponent):
     def __init__(self, name: str, args: StorageArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(name, opts)
+        self._logical = name
         naming = args.naming
         self.key = aws.kms.Key(
             f"{name}-key",
@@ -144,6 +160,28 @@ class TeamStorage(TeamstackComponent):
             log_prefix=f"s3/{physical}/"))
         return bucket
 
+    def restrict_mounts(self, principals: Sequence[pulumi.Input[str]],
+                        csi_clusters: Sequence[str] = ()) -> None:
+        """The home's file-system policy, naming who may mount it. Called once the team's
+        workload role exists (identity is built after storage, from its ARNs), so the policy
+        depends on the role and IAM accepts it as a principal. Without any principal EFS
+        would let every client in the network mount the root; the guardrail
+        ``efs.file-system-policy`` fails a plan whose file system has no such policy."""
+        fs = self.file_system
+        if fs is None:
+            return
+        account = aws.get_caller_identity().account_id
+        partition = aws.get_partition().partition
+        principals = [*principals, *(
+            f"arn:{partition}:iam::{account}:role/{names.efs_csi_node_role(c)}"
+            for c in csi_clusters)]
+        points = [ap.arn for ap in self.access_points.values()]
+        document = pulumi.Output.all(fs.arn, pulumi.Output.all(*principals),
+                                     pulumi.Output.all(*points)).apply(
+            lambda v: efs_policy(v[0], list(v[1]), list(v[2])))
+        aws.efs.FileSystemPolicy(f"{self._logical}-home-policy", file_system_id=fs.id,
+                                 policy=document, opts=self.child())
+
     def _home(self, name: str, args: StorageArgs) -> None:
         naming = args.naming
         fs = aws.efs.FileSystem(
@@ -165,8 +203,6 @@ class TeamStorage(TeamstackComponent):
             f"{name}-home-backup", file_system_id=fs.id,
             backup_policy=aws.efs.BackupPolicyBackupPolicyArgs(status="ENABLED"),
             opts=self.child())
-        aws.efs.FileSystemPolicy(f"{name}-home-policy", file_system_id=fs.id,
-                                 policy=fs.arn.apply(efs_policy), opts=self.child())
         for member in args.members:
             self.access_points[member.name] = aws.efs.AccessPoint(
                 f"{name}-home-{member.name}",

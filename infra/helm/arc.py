@@ -78,7 +78,10 @@ class RunnerTemplate(Values):
 
 
 class RunnerSetValues(Values):
-    github_config_url: str = Field(pattern=r"^https://github\.com/[A-Za-z0-9][A-Za-z0-9-]*$")
+    github_config_url: str = Field(
+        pattern=r"^https://github\.com/[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$",
+        description="A repository, never an organisation: registered at the organisation, a "
+                    "set takes jobs from every repository of it.")
     github_config_secret: str = Field(description="Name of a Secret in the release namespace "
                                                   "with the GitHub App credentials.")
     runner_scale_set_name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,44}$")

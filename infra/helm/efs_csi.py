@@ -19,6 +19,7 @@ class Controller(Values):
 
 
 class Node(Values):
+    service_account: ServiceAccount | None = None
     tolerations: list[Toleration]
 
 

@@ -126,10 +126,28 @@ class CloudMetadata(Values):
     block_with_iptables: bool
 
 
+class EgressAllowRules(Values):
+    """z2jh's egress allow-list of single-user pods. Private addresses stay closed (the chart's
+    default, pinned here): notebook pods of every team share the hub's namespace, and the
+    teams' EFS mount targets and hosts are private addresses (issue 11)."""
+
+    cloud_metadata_server: bool = False
+    dns_ports_cloud_metadata_server: bool = True
+    dns_ports_kube_system_namespace: bool = True
+    dns_ports_private_ips: bool = Field(default=True, alias="dnsPortsPrivateIPs")
+    non_private_ips: bool = Field(default=True, alias="nonPrivateIPs")
+    private_ips: bool = Field(default=False, alias="privateIPs")
+
+
+class SingleuserNetworkPolicy(Values):
+    enabled: bool = True
+    egress_allow_rules: EgressAllowRules = EgressAllowRules()
+
+
 class Singleuser(Values):
     image: Image
     storage: Storage
-    network_policy: Enabled = Enabled(enabled=True)
+    network_policy: SingleuserNetworkPolicy = SingleuserNetworkPolicy()
     cloud_metadata: CloudMetadata
     default_url: str = "/lab"
 

@@ -2,6 +2,8 @@
 
 Resources are matched by URN, which is what Pulumi itself matches on: a renamed logical name
 shows as one removed and one added resource, exactly the replacement `pulumi up` would do.
+A resource that keeps its URN changes by its inputs (reported as dotted paths), by its
+dependencies or by its parent (a URN names the parent's type, not which parent).
 """
 
 from __future__ import annotations
@@ -82,6 +84,8 @@ def diff_stack(stack: str, base: list[dict[str, Any]] | None,
         keys = changed_keys(a.get("inputs", {}), b.get("inputs", {}))
         if a.get("dependencies") != b.get("dependencies"):
             keys.append("(dependencies)")
+        if a.get("parent") != b.get("parent"):
+            keys.append("(parent)")
         if keys:
             result.changed.append(Change(urn, b["type"], b["name"], tuple(keys)))
     return result

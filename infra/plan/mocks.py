@@ -205,6 +205,13 @@ def _caller_identity(args: dict[str, Any], mocks: PlanMocks) -> dict[str, Any]:
             "userId": "AIDAPLANOFFLINE", "id": ACCOUNT_ID}
 
 
+def _session_context(args: dict[str, Any], mocks: PlanMocks) -> dict[str, Any]:
+    """The plan's caller is an IAM user: its session's issuer is itself."""
+    arn = str(args.get("arn"))
+    return {"arn": arn, "issuerArn": arn, "issuerId": "AIDAPLANOFFLINE",
+            "issuerName": arn.rsplit("/", 1)[-1], "id": arn}
+
+
 def _region(args: dict[str, Any], mocks: PlanMocks) -> dict[str, Any]:
     return {"name": mocks.region, "region": mocks.region, "id": mocks.region,
             "endpoint": f"ec2.{mocks.region}.amazonaws.com",
@@ -251,5 +258,6 @@ DEFAULT_INVOKES: dict[str, InvokeHandler] = {
     "aws:ec2/getAmi:getAmi": _ami,
     "aws:index/getCallerIdentity:getCallerIdentity": _caller_identity,
     "aws:index/getRegion:getRegion": _region,
+    "aws:iam/getSessionContext:getSessionContext": _session_context,
     "aws:index/getPartition:getPartition": _partition,
 }

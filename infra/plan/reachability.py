@@ -13,6 +13,11 @@ isolation: when in doubt it says "reachable". It knows nothing of the pods that 
   may carry those labels);
 - egress is analysed the same way from the source's side; a connection needs both.
 
+``nfs_exposed`` asks a narrower question with ports and addresses: may a team's pods open NFS
+(TCP 2049) to any address of the VPC, where every team's EFS mount targets are? A rule without
+ports, a named port or a range covering 2049, towards no peer, or an ``ipBlock`` overlapping the
+VPC (not wholly excepted) says yes.
+
 Namespaces the graphs do not create (kube-system, or any created later by hand) are stood for
 by ``OTHER``, a namespace with no labels but its name label, which only selectors like ``{}``
 or ``DoesNotExist`` match. Kubernetes labels every namespace ``kubernetes.io/metadata.name``,
@@ -21,6 +26,7 @@ and so does this analysis. Pure: no Pulumi.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -121,6 +127,7 @@ def _direction_allows(policies: list[Policy], direction: str, own: str,
 class Reachability:
     namespaces: dict[str, Namespace]
     edges: set[tuple[str, str]]  # (source namespace, destination namespace)
+    policies: list[Policy] = field(default_factory=list)
 
     def reaches(self, source: str, destination: str) -> bool:
         return (source, destination) in self.edges
@@ -158,7 +165,7 @@ def analyse(namespaces: Iterable[Namespace], policies: Iterable[Policy]) -> Reac
                                      source.name, destination):
                 continue
             edges.add((source.name, destination.name))
-    return Reachability(known, edges)
+    return Reachability(known, edges, [p for ps in by_namespace.values() for p in ps])
 
 
 def from_graphs(graphs: Iterable[ResourceGraph]) -> Reachability:
@@ -173,3 +180,60 @@ def from_graphs(graphs: Iterable[ResourceGraph]) -> Reachability:
                 policies.append(Policy(metadata.get("namespace") or "default", metadata["name"],
                                        resource.inputs.get("spec") or {}))
     return analyse(namespaces, policies)
+
+
+# -- NFS: may a namespace's pods open TCP 2049 to an address of the VPC? ---------------------------
+
+NFS_PORT = 2049
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _port_covers(port: Mapping[str, Any], number: int, protocol: str) -> bool:
+    if port.get("protocol", "TCP") != protocol:
+        return False
+    low = port.get("port")
+    if low is None or isinstance(low, str):
+        return True  # every port, or a named port (may be anything): conservative
+    return int(low) <= number <= int(port.get("endPort") or low)
+
+
+def _ip_peer_may_cover(peer: Mapping[str, Any], network: Network) -> bool:
+    """May an ``ipBlock`` peer admit some address of ``network``? Selector peers address
+    pods, never a mount target (an ENI in a subnet), so they do not."""
+    block = peer.get("ipBlock")
+    if block is None:
+        return False
+    cidr = ipaddress.ip_network(block["cidr"], strict=False)
+    if cidr.version != network.version or not cidr.overlaps(network):
+        return False
+    excepted = [ipaddress.ip_network(e, strict=False) for e in block.get("except") or []]
+    return not any(network.subnet_of(e) for e in excepted  # type: ignore[arg-type]
+                   if e.version == network.version)
+
+
+def reaches_nfs(policies: list[Policy], vpc_cidr: str) -> bool:
+    """Whether some pod of the namespace whose policies these are may connect to TCP 2049 at
+    some address of the VPC (where every team's EFS mount targets are)."""
+    network = ipaddress.ip_network(vpc_cidr)
+    relevant = [p for p in policies if "Egress" in p.types()]
+    if not any(_selects_all(p.spec.get("podSelector")) for p in relevant):
+        return True  # some pod is not isolated for egress
+    for policy in relevant:
+        for rule in policy.spec.get("egress") or []:
+            ports = rule.get("ports")
+            if ports and not any(_port_covers(p, NFS_PORT, "TCP") for p in ports):
+                continue
+            peers = rule.get("to")
+            if not peers or any(_ip_peer_may_cover(p, network) for p in peers):
+                return True
+    return False
+
+
+def nfs_exposed(graphs: Iterable[ResourceGraph], vpc_cidr: str) -> list[str]:
+    """Team namespaces whose pods may reach some EFS mount target (any team's) with NFS."""
+    found = from_graphs(graphs)
+    by_namespace: dict[str, list[Policy]] = {}
+    for policy in found.policies:
+        by_namespace.setdefault(policy.namespace, []).append(policy)
+    return sorted(name for name, ns in found.namespaces.items()
+                  if ns.team is not None and reaches_nfs(by_namespace.get(name, []), vpc_cidr))

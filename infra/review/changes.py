@@ -17,7 +17,9 @@ from typing import Any
 
 from infra.request import PLATFORM_KEY, REQUEST_KEY
 from infra.review.gitrev import FileChange
+from infra.safefile import Unreadable, read_text
 from infra.stackfile import STACK_FILE, stack_files
+from infra.stackrules import MAX_STACK_BYTES
 from infra.yamlsource import parse
 
 # Paths whose change changes what `pulumi up` does for every stack.
@@ -92,9 +94,9 @@ def read_info(path: Path) -> StackInfo:
     """Kind, environment and platform of a stack file, without validating it."""
     match = STACK_FILE.match(path.name)
     stack = match.group("stack") if match else path.name
-    try:
-        data = parse(path.read_text(encoding="utf-8"), str(path)).data
-    except (OSError, UnicodeDecodeError):
+    try:  # any file under stacks/ may be hostile (a FIFO, a directory, 20 MB): read bounded
+        data = parse(read_text(path, MAX_STACK_BYTES), str(path)).data
+    except Unreadable:
         data = None
     config = data.get("config") if isinstance(data, dict) else None
     region = config.get("aws:region") if isinstance(config, dict) else None

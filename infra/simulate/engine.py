@@ -24,6 +24,13 @@ Model (the assumptions every figure rests on):
   their jobs lose the work since their last checkpoint and queue again at their original
   priority. The billing window ends when the last job ends.
 
+While the pool is idle (no job queued or running) and the next job is weeks away, the warm-window
+calendar would otherwise be replayed day by day: a week that repeats exactly (same nodes, floors
+and blackouts at the same opening of the first window) is instead repeated arithmetically up
+to the week before the next arrival, so a replay costs what its jobs cost, not what the time
+span between them does. In a time zone with daylight saving, the one window opening at the
+jump may be an hour off its local time.
+
 A job's wait is all the time it spends pending: before its first start and after each
 interruption. The oracle (see ``oracle.py``) prices the jobs' GPU-seconds at the cheapest
 rate the policy allows, with no idle, boot or wait; every result carries its ratio to it.
@@ -51,6 +58,7 @@ from infra.simulate.trace import Trace
 # for, and provisioning sees everything that happened at that instant).
 _COMPLETE, _READY, _INTERRUPT, _ARRIVE, _WINDOW, _IDLE, _CONSOLIDATE, _PROVISION = range(8)
 MILLI = 1000
+WEEK_S = 7 * 86400.0
 
 
 @dataclass(frozen=True)
@@ -184,6 +192,9 @@ class Simulator:
         self.peak = 0
         self.done = 0
         self.unschedulable = 0
+        self.fast_forward = True
+        self.steps = 0  # events handled: what a replay's time follows
+        self.idle_weeks: list[tuple[Any, ...]] = []
 
     # ----------------------------------------------------------------------------- plumbing
     def _push(self, time: float, kind: int, a: int = 0, b: int = 0) -> None:
@@ -491,6 +502,75 @@ class Simulator:
         else:
             self._apply_window(index, False)
 
+    # ------------------------------------------------------------------ idle calendar
+    def _idle_state(self) -> tuple[Any, ...] | None:
+        """What the pool looks like, if it is idle (else None): equal states a week apart
+        mean the week repeats until a job arrives."""
+        if self.pending_count or self.booting or any(n.jobs for n in self.nodes.values()):
+            return None
+        spot = sum(1 for n in self.nodes.values() if n.spot)
+        return (spot, self.alive - spot, len(self.held), sorted(self.active_floors.items()),
+                sorted(self.blackouts.items()))
+
+    def _accrued(self) -> dict[bool, float]:
+        """Node-seconds billed so far, counting alive nodes up to now."""
+        accrued = dict(self.node_seconds)
+        for node in self.nodes.values():
+            accrued[node.spot] += self.now - node.launched
+        return accrued
+
+    def _skip_idle_weeks(self) -> None:
+        """At an opening of the first window: once two idle weeks in a row were the same
+        (state at both ends, node-seconds and launches), repeat that week up to the week
+        before the next arrival."""
+        state = self._idle_state()
+        if state is None or not self.fast_forward:
+            self.idle_weeks = []
+            return
+        weeks_seen = self.idle_weeks
+        snapshot = (self.now, state, self._accrued(), self.launched, self.interruptions)
+        if weeks_seen and self.now - weeks_seen[-1][0] < WEEK_S:
+            return
+        if not weeks_seen or self.now - weeks_seen[-1][0] > WEEK_S or state != weeks_seen[-1][1]:
+            self.idle_weeks = [snapshot]
+            return
+        weeks_seen.append(snapshot)
+        if len(weeks_seen) < 3:
+            return
+        del weeks_seen[:-3]
+        first, second = (_week_delta(weeks_seen[0], weeks_seen[1]),
+                         _week_delta(weeks_seen[1], weeks_seen[2]))
+        if any(abs(x - y) > 1e-6 for x, y in zip(first, second, strict=True)):
+            return
+        following = bisect_left(self.trace.submit, self.now)
+        if following >= len(self.trace):
+            return
+        weeks = int((self.trace.submit[following] - self.now) // WEEK_S) - 1
+        if weeks < 1:
+            return
+        shift = weeks * WEEK_S
+        spot_s, on_demand_s, launches = second
+        for spot, per_week in ((True, spot_s), (False, on_demand_s)):
+            alive = sum(1 for n in self.nodes.values() if n.spot == spot)
+            self.node_seconds[spot] += weeks * per_week - alive * shift
+        self.launched += weeks * int(launches)
+        # Interruptions of idle spot nodes cost nothing but are counted: their expected number.
+        rate = self.options.spot_interruptions_per_node_hour / 3600.0
+        self.interruptions += round(weeks * spot_s * rate)
+        self.events[:] = [(t if kind == _ARRIVE else t + shift, kind, seq, a, b)
+                          for t, kind, seq, a, b in self.events]  # in place: run() holds it
+        heapq.heapify(self.events)
+        self.now += shift
+        self.last_scale_up += shift
+        for node in self.nodes.values():
+            node.empty_since += shift
+        openings = {a: t for t, kind, _, a, b in self.events if kind == _WINDOW and b == 1}
+        openings[0] = self.now
+        for index, window in enumerate(self.windows):
+            if self.window_iters[index] is not None and index in openings:
+                self.window_iters[index] = self._window_start_iter(window, openings[index])
+        self.idle_weeks = [(self.now, state, self._accrued(), self.launched, self.interruptions)]
+
     # ---------------------------------------------------------------------- scale-down
     def _on_idle(self, node: _Node, version: int) -> None:
         if node.version != version or not node.ready or node.free != self.cap:
@@ -580,6 +660,7 @@ class Simulator:
         pop = heapq.heappop
         while self.done < target and events:
             time, kind, _, a, b = pop(events)
+            self.steps += 1
             self.now = time
             if kind == _COMPLETE:
                 if self.run_id[a] != b:
@@ -632,6 +713,8 @@ class Simulator:
                 self._schedule()
                 self._request_provisioning()
             elif kind == _WINDOW:
+                if a == 0 and b == 1:
+                    self._skip_idle_weeks()
                 self._on_window(a, b)
         if self.done < target:  # a bug, never the input's fault: say so loudly
             raise RuntimeError(f"simulation of {policy.name} stalled with "
@@ -664,6 +747,12 @@ class Simulator:
             interruptions=self.interruptions, disruptions=self.disruptions,
             lost_gpu_hours=self.lost_gpu_s / 3600.0, nodes_launched=self.launched,
             peak_nodes=self.peak, span_hours=(self.now - t0) / 3600.0)
+
+
+def _week_delta(start: tuple[Any, ...], end: tuple[Any, ...]) -> tuple[float, float, float]:
+    """Spot node-seconds, on-demand node-seconds and launches between two idle snapshots."""
+    return (end[2][True] - start[2][True], end[2][False] - start[2][False],
+            float(end[3] - start[3]))
 
 
 def simulate(trace: Trace, policy: SimPolicy, node: NodeType,

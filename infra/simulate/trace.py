@@ -10,6 +10,12 @@ Every problem with a file is reported as ``FILE:LINE: column NAME: message`` (li
 header), so a user can open the file at the right place; nothing here raises a traceback for
 bad input.
 
+Every dimension is bounded, because a replay's time and memory follow what the file says: a
+file is a regular file of at most ``MAX_TRACE_BYTES`` (a path to ``/dev/zero`` or a FIFO is
+refused before it is opened for reading), at most ``MAX_JOBS`` jobs, submit times within
+``MAX_TIME_S`` of the trace origin, run times up to ``MAX_DURATION_S``, and jobs of at most
+``MAX_JOB_GPUS`` GPUs. A value beyond a bound is a problem at its line and column.
+
 Throughput files (the Helios "Venus" extract) hold per-10-minute *counts*, not jobs. They are
 rejected by ``load_trace`` with a message that names ``--expand-counts``; ``expand_counts``
 then rebuilds jobs from the counts under a stated assumption (see its docstring).
@@ -19,16 +25,25 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from infra.errors import UserError
+from infra.safefile import Unreadable, open_regular, text_lines
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("submit_time_s", "duration_s", "num_gpus")
 COUNT_COLUMNS: tuple[str, ...] = ("time", "start_gpu_job", "end_gpu_job", "start_gpu_num")
 MAX_REPORTED_PROBLEMS = 10
+# Far beyond the public traces (4 MB, 69k jobs, 60 days, jobs of at most a few hundred GPUs).
+MAX_TRACE_BYTES = 512 * 1024 * 1024
+MAX_JOBS = 2_000_000
+MAX_TIME_S = 10 * 365.25 * 86400     # ten years of submits
+MAX_DURATION_S = 365.25 * 86400      # one year of run time per job
+MAX_JOB_GPUS = 16_384
+MAX_BIN_COUNT = 100_000              # jobs or GPUs started in one bin of a throughput file
 
 
 @dataclass
@@ -67,38 +82,49 @@ class Trace:
 
 
 def _open_rows(path: Path) -> tuple[csv.reader, list[str], object]:
+    """A CSV reader over the file's lines, decoded one by one so that a bad byte is reported
+    at its own line (``Unreadable.line``), and the header."""
     try:
-        handle = path.open(newline="", encoding="utf-8")
-    except FileNotFoundError:
-        raise UserError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise UserError(f"{path}: cannot read: {exc.strerror}") from None
-    reader = csv.reader(handle)
+        handle = open_regular(path, MAX_TRACE_BYTES)
+    except Unreadable as exc:
+        raise UserError(f"{path}: {exc.message}") from None
+    reader = csv.reader(text_lines(handle))
     try:
-        header = [name.strip() for name in next(reader)]
+        header = [name.strip().removeprefix("\ufeff") for name in next(reader)]
     except StopIteration:
         handle.close()
         raise UserError(f"{path}: the file is empty (expected a header with "
                         f"{', '.join(REQUIRED_COLUMNS)})") from None
-    except (csv.Error, UnicodeDecodeError) as exc:
+    except Unreadable as exc:
+        handle.close()
+        raise UserError(f"{path}:{exc.line}: {exc.message}") from None
+    except csv.Error as exc:
         handle.close()
         raise UserError(f"{path}:1: not a CSV file: {exc}") from None
     return reader, header, handle
 
 
+def _shown(text: str) -> str:
+    return repr(text if len(text) <= 40 else text[:30] + "..." + text[-7:])
+
+
 def _number(text: str, where: str, column: str, problems: list[str], *,
-            positive: bool = False) -> float | None:
+            positive: bool = False, most: float = math.inf, unit: str = "") -> float | None:
     try:
-        value = float(text)
+        value = float(text) if len(text) <= 64 else math.nan
     except ValueError:
-        problems.append(f"{where}: column {column}: {text!r} is not a number")
+        problems.append(f"{where}: column {column}: {_shown(text)} is not a number")
         return None
     if not math.isfinite(value):
-        problems.append(f"{where}: column {column}: {text!r} is not a finite number")
+        problems.append(f"{where}: column {column}: {_shown(text)} is not a finite number")
         return None
     if value < 0 or (positive and value == 0):
         need = "greater than 0" if positive else "0 or more"
         problems.append(f"{where}: column {column}: {text} must be {need}")
+        return None
+    if value > most:
+        problems.append(f"{where}: column {column}: {value:g} is more than the {most:g}{unit} "
+                        "a replay accepts")
         return None
     return value
 
@@ -131,21 +157,30 @@ def load_trace(path: str | Path) -> Trace:
                     problems.append(f"{where}: expected {width} columns, found {len(row)}")
                 else:
                     submit = _number(row[index["submit_time_s"]], where, "submit_time_s",
-                                     problems)
+                                     problems, most=MAX_TIME_S,
+                                     unit=" s (ten years) from the trace origin")
                     if not row[index["duration_s"]].strip():
                         never_ran += 1  # e.g. a pod still Pending when the snapshot was taken
                         continue
-                    duration = _number(row[index["duration_s"]], where, "duration_s", problems)
-                    gpus = _number(row[index["num_gpus"]], where, "num_gpus", problems)
+                    duration = _number(row[index["duration_s"]], where, "duration_s", problems,
+                                       most=MAX_DURATION_S, unit=" s (a year)")
+                    gpus = _number(row[index["num_gpus"]], where, "num_gpus", problems,
+                                   most=MAX_JOB_GPUS, unit=" GPUs per job")
                     if submit is not None and duration is not None and gpus is not None:
                         if gpus == 0:
                             skipped += 1
                         else:
                             jobs.append((submit, duration, gpus))
+                            if len(jobs) > MAX_JOBS:
+                                problems.append(f"{where}: more than {MAX_JOBS:,} jobs; replay "
+                                                "a part of the trace")
+                                break
                 if len(problems) >= MAX_REPORTED_PROBLEMS:
                     problems.append(f"{path}: stopped after {MAX_REPORTED_PROBLEMS} problems")
                     break
-        except (csv.Error, UnicodeDecodeError) as exc:
+        except Unreadable as exc:
+            problems.append(f"{path}:{exc.line}: {exc.message}")
+        except csv.Error as exc:
             problems.append(f"{path}:{reader.line_num}: unreadable row: {exc}")
     if problems:
         raise UserError(problems[0], lines=problems)
@@ -187,28 +222,42 @@ def expand_counts(path: str | Path) -> Trace:
         bins: list[tuple[float, int, int, int]] = []
         origin: datetime | None = None
         previous = -math.inf
-        for row in reader:
-            if not row:
-                continue
-            where = f"{path}:{reader.line_num}"
-            try:
-                stamp = datetime.fromisoformat(row[index["time"]].strip())
-            except (ValueError, IndexError):
-                raise UserError(f"{where}: column time: not a date and time "
-                                "(expected e.g. 2020-04-01 00:10:00)") from None
-            origin = origin or stamp
-            seconds = (stamp - origin).total_seconds()
-            if seconds <= previous:
-                raise UserError(f"{where}: column time: rows must be in increasing time order")
-            previous = seconds
-            counts = []
-            for column in ("start_gpu_job", "end_gpu_job", "start_gpu_num"):
-                text = row[index[column]].strip()
-                if not text.isdigit():
-                    raise UserError(f"{where}: column {column}: {text!r} is not a whole number "
-                                    "0 or more")
-                counts.append(int(text))
-            bins.append((seconds, counts[0], counts[1], counts[2]))
+        total = 0
+        try:
+            for row in reader:
+                if not row:
+                    continue
+                where = f"{path}:{reader.line_num}"
+                try:
+                    stamp = datetime.fromisoformat(row[index["time"]].strip())
+                    origin = origin or stamp
+                    seconds = (stamp - origin).total_seconds()
+                except (ValueError, IndexError, TypeError, OverflowError):
+                    raise UserError(f"{where}: column time: not a date and time "
+                                    "(expected e.g. 2020-04-01 00:10:00)") from None
+                if seconds <= previous:
+                    raise UserError(f"{where}: column time: rows must be in increasing time "
+                                    "order")
+                if seconds > MAX_TIME_S:
+                    raise UserError(f"{where}: column time: more than ten years after the "
+                                    "first row; replay a part of the trace")
+                previous = seconds
+                counts = []
+                for column in ("start_gpu_job", "end_gpu_job", "start_gpu_num"):
+                    text = row[index[column]].strip() if index[column] < len(row) else ""
+                    if not re.fullmatch(r"[0-9]{1,9}", text) or int(text) > MAX_BIN_COUNT:
+                        raise UserError(f"{where}: column {column}: {_shown(text)} is not a "
+                                        f"whole number from 0 to {MAX_BIN_COUNT:,}")
+                    counts.append(int(text))
+                total += counts[0]
+                if total > MAX_JOBS:
+                    raise UserError(f"{where}: more than {MAX_JOBS:,} jobs; replay a part of "
+                                    "the trace")
+                bins.append((seconds, counts[0], counts[1], counts[2]))
+        except Unreadable as exc:
+            raise UserError(f"{path}:{exc.line}: {exc.message}") from None
+        except csv.Error as exc:
+            raise UserError(f"{path}:{reader.line_num}: unreadable row: {exc}") from None
     if not bins:
         raise UserError(f"{path}: no rows after the header")
     width = bins[1][0] - bins[0][0] if len(bins) > 1 else 600.0

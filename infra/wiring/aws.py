@@ -27,6 +27,7 @@ from infra.components.identity import (
     PeopleIdentityProvider,
     TeamIdentity,
 )
+from infra.components.k8s.names import cluster_name
 from infra.components.network import NetworkArgs, NetworkPlatform
 from infra.components.storage import HomeMember, StorageArgs, TeamStorage
 from infra.profiles import resolve
@@ -79,6 +80,15 @@ def platform_identity(stack: PlatformStack) -> PeopleIdentityProvider:
 
 # -- team ----------------------------------------------------------------------------------------
 
+def pod_clusters(stack: TeamStack) -> list[str]:
+    """The clusters the team's pods run on: the platform's, and its own with a dedicated pool."""
+    req = stack.request
+    clusters = [cluster_name(f"platform-{stack.platform_request.environment}")]
+    if req.gpu is not None and req.gpu.isolation == "dedicated":
+        clusters.append(cluster_name(stack.naming.prefix))
+    return clusters
+
+
 def team_hosts(stack: TeamStack) -> TeamHosts:
     hosts = TeamHosts("hosts", HostsArgs(naming=stack.naming, vpc_id=stack.platform.vpc_id))
     pulumi.export("hosts_security_group_id", hosts.security_group.id)
@@ -120,7 +130,10 @@ def team_identity(stack: TeamStack, storage: TeamStorage | None) -> TeamIdentity
         file_system_arn=storage.file_system.arn if storage and storage.file_system else None,
         budget_name=budget_name(stack.naming),
         idp_arn=platform.people_idp_arn, idp_type=platform.people_idp_type,
-        idp_issuer=platform.people_idp_issuer, idp_audience=platform.people_idp_audience))
+        idp_issuer=platform.people_idp_issuer, idp_audience=platform.people_idp_audience,
+        pod_clusters=pod_clusters(stack)))
+    if storage is not None:
+        storage.restrict_mounts([identity.workload_role.arn], csi_clusters=pod_clusters(stack))
     pulumi.export("people_role_arn", identity.people_role.arn)
     pulumi.export("workload_role_arn", identity.workload_role.arn)
     pulumi.export("permissions_boundary_arn", identity.boundary.arn)

@@ -36,7 +36,7 @@ from infra.components.storage import TeamStorage
 from infra.components.tagging import TAG_COMPONENT, stack_tags
 from infra.profiles import resolve
 from infra.request import PlatformRequest, TeamRequest
-from infra.wiring.aws import PlatformNetwork
+from infra.wiring.aws import PlatformNetwork, pod_clusters
 from infra.wiring.context import PlatformStack, TeamStack
 
 
@@ -133,7 +133,8 @@ def team_kubernetes(stack: TeamStack, identity: TeamIdentity) -> TeamCluster | N
         ClusterAddons("addons", AddonsArgs(
             cluster=cluster, charts=platform.charts, jupyterhub=False,
             spark_operator=bool(req.spark and req.spark.engine == "operator"),
-            arc_controller=req.ci_runners is not None),
+            arc_controller=req.ci_runners is not None,
+            efs_node_boundary=identity.boundary.arn),
             opts=pulumi.ResourceOptions(depends_on=[dedicated]))
         provider = cluster.provider
         cluster_name: pulumi.Output[str] = cluster.cluster.name
@@ -185,7 +186,11 @@ def team_spark(stack: TeamStack, cluster: TeamCluster | None, storage: TeamStora
             main_file=spark.main_application_file, schedule=spark.schedule,
             policy=bundle.for_layer("spark"), cluster_name=cluster.cluster_name,
             workload_role=identity.workload_role, provider=cluster.provider,
-            depends_on=[cluster.namespace_resource]))
+            depends_on=[cluster.namespace_resource],
+            bucket_arn=storage.buckets[bucket_name].arn, key_arn=storage.key.arn,
+            role_name=stack.naming.physical("spark-history"),
+            permissions_boundary=identity.boundary.arn,
+            pod_clusters=pod_clusters(stack)))
     return EmrSpark("spark", EmrArgs(
         naming=stack.naming, team=req.team, bucket=bucket,
         bucket_arns=[b.arn for b in storage.buckets.values()], key_arn=storage.key.arn,
@@ -246,6 +251,7 @@ def team_runners(stack: TeamStack, cluster: TeamCluster) -> CiRunners | None:
     return CiRunners("ci-runners", RunnersArgs(
         team=req.team, naming=stack.naming, namespace=cluster.namespace,
         github_org=runners.github_org, app_secret=runners.app_secret,
+        repositories=list(runners.repositories),
         max_runners=runners.max_runners, gpu_runners=gpu_runners,
         policy=bundle.for_layer("ci_runners"), gpu_policy=bundle.karpenter,
         chart_version=stack.platform_request.charts.arc_runner_set,

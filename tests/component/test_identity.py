@@ -37,7 +37,10 @@ def test_workload_role_trusts_pod_identity_and_ec2_only(
                                '{"Service": "ec2.amazonaws.com"}'}
     pods = principals['{"Service": "pods.eks.amazonaws.com"}']
     assert sorted(pods["Action"]) == ["sts:AssumeRole", "sts:TagSession"]
-    assert pods["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+    assert pods["Condition"] == {"StringEquals": {  # the team's clusters and namespaces only
+        "aws:SourceAccount": "123456789012",
+        "aws:RequestTag/eks-cluster-name": ["platform-prod-eks"],
+        "aws:RequestTag/kubernetes-namespace": ["jupyterhub", "team-vision"]}}
     assert graph.outputs["workload_role_arn"] == (
         "arn:aws:iam::123456789012:role/teamstack/vision-prod-workload")
     profile = by_name(graph, "aws:iam/instanceProfile:InstanceProfile")["identity-workload"]

@@ -11,6 +11,7 @@ import pytest
 
 from infra.components.k8s import names, quota
 from infra.components.k8s.cronwindow import window_end
+from infra.components.k8s.runners import runner_set_name
 from infra.graph import SECRET_MARKER, ResourceGraph
 from infra.helm.arc import RunnerSetValues
 from infra.profiles import resolve
@@ -64,8 +65,7 @@ def test_namespace_quota_equals_max_gpus(example_plans: dict[str, ResourceGraph]
                      "values": [names.PLACEHOLDER_PRIORITY_CLASS]}
     assert quotas["team-objects"]["spec"]["hard"] == {"services.loadbalancers": "0",
                                                       "services.nodeports": "0"}
-    limits = single(by_object_name(graph, "kubernetes:core/v1:LimitRange").values(),
-                    f"LimitRange in {graph.stack}")
+    limits = by_object_name(graph, "kubernetes:core/v1:LimitRange")["team-defaults"]
     assert limits["spec"]["limits"][0]["defaultRequest"] == quota.LIMIT_DEFAULT_REQUEST
 
 
@@ -114,6 +114,9 @@ def test_service_accounts_bound_to_the_workload_role(example_plans: dict[str, Re
                 (names.JUPYTERHUB_NAMESPACE, f"{team}-notebook")}
     if request.spark:
         expected.add((names.team_namespace(team), "spark"))
+        # the history server reads event logs through its own read-only role (issue 11)
+        history = associations.pop((names.team_namespace(team), "spark-history"))
+        assert history["roleArn"].endswith(f"/{team}-prod-spark-history")
     assert set(associations) == expected
     for inputs in associations.values():
         assert inputs["roleArn"] == graph.outputs["workload_role_arn"], (
@@ -206,9 +209,9 @@ def test_warm_gpu_capacity_follows_the_profile_window(
 def test_scheduler_may_patch_only_its_target(example_plans: dict[str, ResourceGraph]) -> None:
     graph = example_plans["vision-prod"]
     roles = by_object_name(graph, "kubernetes:rbac.authorization.k8s.io/v1:Role")
-    assert roles["vision-cpu-scheduler"]["rules"] == [{
+    assert roles["vision-models-cpu-scheduler"]["rules"] == [{
         "apiGroups": ["actions.github.com"], "resources": ["autoscalingrunnersets"],
-        "resourceNames": ["vision-cpu"], "verbs": ["get", "patch"]}]
+        "resourceNames": ["vision-models-cpu"], "verbs": ["get", "patch"]}]
     assert roles["vision-gpu-warm-scheduler"]["rules"][0]["resourceNames"] == [
         "vision-gpu-warm"]
 
@@ -220,26 +223,28 @@ def test_runner_sets_min_max_and_credentials(
     graph, request = plans[stack], request_of(stack)
     bundle = resolve(request.ci_runners.profile, request)
     runs = releases(graph)
-    cpu = runs[f"{request.team}-cpu"]
+    repositories = request.ci_runners.repositories
+    set_name = runner_set_name(request.team, "cpu", repositories[0], repositories)
+    cpu = runs[set_name]
     assert cpu["chart"].endswith("/gha-runner-scale-set") and cpu["version"] == "0.10.1"
-    assert cpu["namespace"] == names.team_namespace(request.team)
+    assert cpu["namespace"] == names.ci_namespace(request.team)  # no member is bound there
     values = RunnerSetValues.model_validate(cpu["values"])  # the typed model accepts them
     assert values.min_runners == bundle.ci_runners.min_runners
     assert values.max_runners == request.ci_runners.max_runners
-    assert values.github_config_url == "https://github.com/acme"
+    assert values.github_config_url == f"https://github.com/{repositories[0]}"
     assert values.github_config_secret == "github-app"
     assert values.template.spec.automount_service_account_token is False
     secrets = by_object_name(graph, "kubernetes:core/v1:Secret")
     assert secrets["github-app"]["stringData"] == SECRET_MARKER
     assert "offline-plan-placeholder" not in json.dumps([r.inputs for r in graph.resources])
-    release = only(graph, RELEASE, lambda r: r.inputs["name"] == f"{request.team}-cpu",
-             'where r.inputs["name"] == f"{request.team}-cpu"')
+    release = only(graph, RELEASE, lambda r: r.inputs["name"] == set_name,
+                   f"named {set_name}")
     owned = ["values.minRunners"] if bundle.ci_runners.warm_floor else []
     assert ignored[release.urn] == owned
 
 
 def test_gpu_runners_on_the_team_pool(example_plans: dict[str, ResourceGraph]) -> None:
-    gpu = releases(example_plans["vision-prod"])["vision-gpu"]["values"]
+    gpu = releases(example_plans["vision-prod"])["vision-models-gpu"]["values"]
     spec = gpu["template"]["spec"]
     assert spec["nodeSelector"] == {"teamstack.io/team": "vision",
                                     "karpenter.sh/nodepool": "vision-gpu"}
@@ -255,19 +260,20 @@ def test_runner_warm_floor_cronjobs(example_plans: dict[str, ResourceGraph]) -> 
     window = single(policy.warm_floor, "policy.warm_floor")
     jobs = by_object_name(example_plans["vision-prod"], CRONJOB)
     for job, schedule, minimum in (
-            ("vision-cpu-start-0", window.schedule, window.min_runners),
-            ("vision-cpu-end-0", window_end(window.schedule, window.duration),
+            ("vision-models-cpu-start-0", window.schedule, window.min_runners),
+            ("vision-models-cpu-end-0", window_end(window.schedule, window.duration),
              policy.min_runners)):
         spec = jobs[job]["spec"]
         assert spec["schedule"] == schedule and spec["timeZone"] == policy.timezone, (
             where("spec['schedule'] == schedule and spec['timeZone'] == poli...",
                   job=job, schedule=schedule, minimum=minimum))
         pod = spec["jobTemplate"]["spec"]["template"]["spec"]
-        assert pod["serviceAccountName"] == "vision-cpu-scheduler", (
+        assert pod["serviceAccountName"] == "vision-models-cpu-scheduler", (
             where("pod['serviceAccountName']", job=job, schedule=schedule, minimum=minimum))
         args = pod["containers"][0]["args"]
-        assert args[:3] == ["patch", "autoscalingrunnersets.actions.github.com", "vision-cpu"], (
-            where('args[:3]', job=job, schedule=schedule, minimum=minimum))
+        assert args[:3] == ["patch", "autoscalingrunnersets.actions.github.com",
+                            "vision-models-cpu"], (
+            where("args[:3]", job=job, schedule=schedule, minimum=minimum))
         assert json.loads(args[args.index("--patch") + 1]) == {
             "spec": {"minRunners": minimum}}, (
             where("json.loads(args[args.index('--patch') + 1])",

@@ -135,11 +135,13 @@ def test_dedicated_gpu_pool_lands_on_the_teams_own_cluster(
     classes = by_object_name(graph, "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass")
     assert set(classes) == {names.CPU_NODE_CLASS, names.GPU_NODE_CLASS}
     releases = {r.inputs["name"] for r in graph.of_type("kubernetes:helm.sh/v3:Release")}
-    assert {"karpenter", "nvidia-device-plugin", "arc", "vision-cpu", "vision-gpu"} <= releases
+    assert {"karpenter", "nvidia-device-plugin", "arc", "vision-models-cpu",
+            "vision-models-gpu"} <= releases  # one runner set per repository (issue 11)
     assert "jupyterhub" not in releases  # notebooks stay on the platform's hub
     # the namespace and access are on the team's cluster
     entry = only(graph, "aws:eks/accessEntry:AccessEntry",
-                 lambda e: e.inputs["type"] == "STANDARD", "of type STANDARD")
+                 lambda e: e.inputs["type"] == "STANDARD" and "people" in e.inputs["principalArn"],
+                 "of type STANDARD for the people role")
     assert entry.inputs["clusterName"] == "vision-prod-eks"
     # GPU notebooks need the pool on the hub's cluster: only the CPU profile is offered
     maps = by_object_name(graph, "kubernetes:core/v1:ConfigMap")
@@ -154,8 +156,10 @@ def test_dedicated_cluster_passes_the_guardrails(dedicated: dict[str, ResourceGr
                 if r.inputs["name"] == "vision-prod-eks-boundary"]
     assert boundary
     roles = [r for r in graph.of_type("aws:iam/role:Role")
-             if r.inputs["name"].startswith("vision-prod-eks-")]
-    # cluster, system nodes, EBS and EFS CSI, Karpenter controller and nodes
+             if r.inputs["name"].startswith("vision-prod-eks-")
+             and r.inputs["name"] != "vision-prod-eks-efs-csi-node"]
+    # cluster, system nodes, EBS and EFS CSI, Karpenter controller and nodes; the EFS CSI node
+    # role (issue 11) has the team's boundary instead: it mounts the team's home, nothing else
     assert len(roles) == 6
     assert {r.inputs["permissionsBoundary"] for r in roles} == {
         "arn:aws:iam::123456789012:policy/vision-prod-eks-boundary"}

@@ -114,9 +114,11 @@ def test_shared_home_is_encrypted_backed_up_and_tls_only(
     backup = by_name(graph, "aws:efs/backupPolicy:BackupPolicy")["storage-home-backup"]
     assert backup["backupPolicy"] == {"status": "ENABLED"}
     fs_policy = by_name(graph, "aws:efs/fileSystemPolicy:FileSystemPolicy")["storage-home-policy"]
-    allow, deny = statements(policy(fs_policy))
-    assert allow["Condition"] == {"Bool": {"elasticfilesystem:AccessedViaMountTarget": "true"}}
+    allow, no_access_point, deny = statements(policy(fs_policy))
+    assert allow["Condition"]["Bool"] == {"elasticfilesystem:AccessedViaMountTarget": "true"}
+    assert "elasticfilesystem:AccessPointArn" in allow["Condition"]["ArnEquals"]  # issue 11
     assert "elasticfilesystem:ClientRootAccess" not in allow["Action"]
+    assert no_access_point["Effect"] == "Deny"
     assert deny["Effect"] == "Deny" and deny["Condition"] == {
         "Bool": {"aws:SecureTransport": "false"}}
 

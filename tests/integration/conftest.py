@@ -107,9 +107,23 @@ def _assert_enforcing(server: MotoServer) -> None:
 
 @pytest.fixture(scope="session")
 def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer]:
+    yield from _serve(tmp_path_factory, enforce=True)
+
+
+@pytest.fixture(scope="session")
+def moto_open(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer]:
+    """A second server that does not enforce IAM: moto's signature check rejects every EFS
+    read (GET) in enforcing mode, and the drift scenario reads EFS. Tests of identity
+    policies use ``moto_server``."""
+    yield from _serve(tmp_path_factory, enforce=False)
+
+
+def _serve(tmp_path_factory: pytest.TempPathFactory, enforce: bool) -> Iterator[MotoServer]:
     port = _free_port()
     log = tmp_path_factory.mktemp("moto") / "server.log"
-    env = {**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": str(BOOTSTRAP_CALLS)}
+    env = dict(os.environ)
+    if enforce:
+        env["INITIAL_NO_AUTH_ACTION_COUNT"] = str(BOOTSTRAP_CALLS)
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
@@ -119,7 +133,8 @@ def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer
         endpoint = f"http://127.0.0.1:{port}"
         admin, admin_arn = _bootstrap(endpoint)
         server = MotoServer(endpoint, admin, admin_arn)
-        _assert_enforcing(server)
+        if enforce:
+            _assert_enforcing(server)
         yield server
     finally:
         process.terminate()

@@ -109,6 +109,7 @@ def test_pick_keys_names_missing_keys_never_values() -> None:
 
 
 def test_interruption_queue_policy_requires_tls() -> None:
-    document = json.loads(iam.interruption_queue_policy("arn:aws:sqs:r:1:q"))
+    document = json.loads(iam.interruption_queue_policy("arn:aws:sqs:r:1:q",
+                                                        "arn:aws:events:r:1:rule/c-karpenter-"))
     deny = [s for s in document["Statement"] if s["Effect"] == "Deny"]
     assert deny[0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}

@@ -15,7 +15,8 @@ from infra.profiles import resolve
 
 
 def runner(**overrides: object) -> arc.RunnerSetValues:
-    values = runner_values(team="nlp", org="acme", kind="cpu", min_runners=0, max_runners=4,
+    values = runner_values(team="nlp", repository="acme/models", repositories=["acme/models"],
+                           kind="cpu", min_runners=0, max_runners=4,
                            gpu=False, pod_annotations={}).model_dump()
     values.update(overrides)
     return arc.RunnerSetValues.model_validate(values)

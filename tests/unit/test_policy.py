@@ -51,7 +51,8 @@ def sse(bucket_name: str = "b", algorithm: str = "aws:kms", key: str | None = "a
 
 def bucket_policy(bucket_name: str, principal: Any) -> Resource:
     doc = {"Statement": [{"Effect": "Allow", "Principal": principal, "Action": "s3:PutObject",
-                          "Resource": f"arn:aws:s3:::{bucket_name}/*"}]}
+                          "Resource": f"arn:aws:s3:::{bucket_name}/*",
+                          "Condition": {"StringEquals": {"aws:SourceAccount": "1"}}}]}
     return res("aws:s3/bucketPolicy:BucketPolicy", f"{bucket_name}-policy",
                {"bucket": bucket_name, "policy": json.dumps(doc)})
 
@@ -165,9 +166,10 @@ def test_unencrypted_volumes_are_reported() -> None:
     assert rules_of(graph(res("aws:ebs/volume:Volume", "v", {"tags": TAGS,
                                                              "encrypted": True}))) == []
     fs = res("aws:efs/fileSystem:FileSystem", "fs", {"tags": TAGS})
-    assert rules_of(graph(fs)) == ["ec2.volume-encryption"]
+    # (a file system without a file-system policy also breaks efs.file-system-policy)
+    assert rules_of(graph(fs)) == ["ec2.volume-encryption", "efs.file-system-policy"]
     assert rules_of(graph(res("aws:efs/fileSystem:FileSystem", "fs",
-                              {"tags": TAGS, "encrypted": True}))) == []
+                              {"tags": TAGS, "encrypted": True}))) == ["efs.file-system-policy"]
 
 
 def test_node_group_needs_a_launch_template() -> None:
@@ -299,7 +301,7 @@ def test_every_rule_is_registered_and_a_rule_never_crashes_on_odd_inputs() -> No
                             "aws:ec2/securityGroup:SecurityGroup", "aws:iam/policy:Policy")])
     assert {v.rule for v in check(odd)} >= {"s3.public-access-block", "ec2.imdsv2",
                                            "tags.required"}
-    assert len(RULES) == 8
+    assert len(RULES) == 11
 
 
 def test_example_stacks_have_no_violations(example_plans: dict[str, ResourceGraph]) -> None:

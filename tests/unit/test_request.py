@@ -224,4 +224,4 @@ def test_unreadable_and_missing_files(tmp_path: Path) -> None:
     assert problems_of(tmp_path / "Pulumi.none-prod.yaml")[0][3] == "no such file"
     binary = tmp_path / "Pulumi.bin-prod.yaml"
     binary.write_bytes(b"\xff\xfe\x00garbage")
-    assert problems_of(binary)[0][3].startswith("cannot read")
+    assert problems_of(binary)[0][3].startswith("not UTF-8 text")

@@ -149,3 +149,15 @@ def test_the_rules_catch_a_deploy_with_keys() -> None:
                      "cancel", "GitHub environment", "preview then up"):
         assert any(expected in p for p in found), expected
     assert len(rules.unpinned_actions(BAD_DEPLOY)) == 2
+
+
+def test_drift_is_read_only_through_oidc() -> None:
+    """The nightly drift job: scheduled and on demand, OIDC (no long-lived keys), the report
+    in the job summary, issues through the tested script."""
+    text = (ROOT / ".github" / "workflows" / "drift.yml").read_text(encoding="utf-8")
+    assert "schedule:" in text and "workflow_dispatch:" in text
+    assert "id-token: write" in text and "aws-actions/configure-aws-credentials" in text
+    assert "role-to-assume: ${{ vars[" in text
+    assert "secrets." not in text and "aws-access-key-id" not in text
+    assert "teamstack drift" in text and "GITHUB_STEP_SUMMARY" in text
+    assert "infra.drift.ghissues sync" in text

@@ -9,14 +9,14 @@ come from the platform request, where upgrading one is a reviewed one-line chang
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from infra.components.base import TeamstackComponent
-from infra.components.k8s import iam, names
+from infra.components.k8s import admission, iam, names
 from infra.components.k8s.cluster import EksCluster
 from infra.helm import arc, efs_csi, nvidia, spark_operator
 from infra.helm.base import (
@@ -47,6 +47,9 @@ class AddonsArgs:
     arc_controller: bool = True
     """Install the actions-runner-controller. Turning it off removes every runner set's
     controller."""
+    efs_node_boundary: pulumi.Input[str] | None = None
+    """Boundary of the EFS CSI node role: a team's dedicated cluster gives the team's (which
+    allows mounting the team's home); the platform's role has none (see ``_efs_csi``)."""
 
 
 def helm_release(owner: TeamstackComponent, logical: str, *, release: str, chart: ChartRef,
@@ -94,7 +97,23 @@ class ClusterAddons(TeamstackComponent):
             value=PLACEHOLDER_PRIORITY, preemption_policy="Never", global_default=False,
             description="Warm-capacity placeholders: preempted by any real pod", opts=kopts)
 
-        self._efs_csi(name, cluster, charts.aws_efs_csi_driver)
+        # Team pools are kept to their teams at admission, not by taints alone (admission.py).
+        # The specs are plain data there (the CEL tests evaluate them); the SDK takes them as
+        # its TypedDicts.
+        admission_v1 = k8s.admissionregistration.v1
+        pool_policy = admission_v1.ValidatingAdmissionPolicy(
+            f"{name}-team-pools", metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=admission.POLICY_NAME),
+            spec=cast(admission_v1.ValidatingAdmissionPolicySpecArgsDict,
+                      admission.policy_spec()), opts=kopts)
+        admission_v1.ValidatingAdmissionPolicyBinding(
+            f"{name}-team-pools-binding", metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=admission.POLICY_NAME),
+            spec=cast(admission_v1.ValidatingAdmissionPolicyBindingSpecArgsDict,
+                      admission.binding_spec()),
+            opts=self.child(provider=provider, depends_on=[pool_policy]))
+
+        self._efs_csi(name, cluster, charts.aws_efs_csi_driver, args)
         helm_release(
             self, f"{name}-nvidia-device-plugin", release="nvidia-device-plugin",
             chart=nvidia.CHART, version=charts.nvidia_device_plugin,
@@ -141,12 +160,15 @@ class ClusterAddons(TeamstackComponent):
                 ).dump())
         self.register_outputs({})
 
-    def _efs_csi(self, name: str, cluster: EksCluster, version: str) -> None:
+    def _efs_csi(self, name: str, cluster: EksCluster, version: str,
+                 args: AddonsArgs) -> None:
         """The EFS CSI driver, its controller on Pod Identity, its node daemon everywhere."""
         account = aws.get_caller_identity().account_id
         partition = aws.get_partition().partition
         role = aws.iam.Role(f"{name}-efs-csi", name=f"{cluster.name}-efs-csi",
-                            assume_role_policy=iam.pod_identity_trust(account),
+                            assume_role_policy=iam.pod_identity_trust(
+                                account, cluster=cluster.name,
+                                namespace=names.EFS_CSI_NAMESPACE),
                             permissions_boundary=cluster.boundary.arn, opts=self.child())
         aws.iam.RolePolicyAttachment(
             f"{name}-efs-csi-policy", role=role.name,
@@ -157,14 +179,34 @@ class ClusterAddons(TeamstackComponent):
             namespace=names.EFS_CSI_NAMESPACE,
             service_account=names.EFS_CSI_CONTROLLER_SERVICE_ACCOUNT, role_arn=role.arn,
             opts=self.child(depends_on=cluster.addons))
+        # The node daemon mounts notebook homes with IAM authorization (mount option ``iam``)
+        # under a role that holds no permission itself: each team's file-system policy names
+        # it and admits it through that team's access points only. On the platform it has no
+        # boundary on purpose: IAM limits a grant to a role's ARN by the role's boundary, the
+        # cluster boundary excludes EFS clients, and with no policy attached there is nothing
+        # to bound. On a team's dedicated cluster it gets the team's boundary (its home only).
+        node_role = aws.iam.Role(f"{name}-efs-csi-node",
+                                 name=names.efs_csi_node_role(cluster.name),
+                                 assume_role_policy=iam.pod_identity_trust(
+                                     account, cluster=cluster.name,
+                                     namespace=names.EFS_CSI_NAMESPACE),
+                                 permissions_boundary=args.efs_node_boundary, opts=self.child())
+        node_association = aws.eks.PodIdentityAssociation(
+            f"{name}-efs-csi-node-identity", cluster_name=cluster.cluster.name,
+            namespace=names.EFS_CSI_NAMESPACE,
+            service_account=names.EFS_CSI_NODE_SERVICE_ACCOUNT, role_arn=node_role.arn,
+            opts=self.child(depends_on=cluster.addons))
         helm_release(
             self, f"{name}-efs-csi", release="aws-efs-csi-driver", chart=efs_csi.CHART,
             version=version, namespace=names.EFS_CSI_NAMESPACE, provider=cluster.provider,
-            depends_on=[association],
+            depends_on=[association, node_association],
             values=efs_csi.EfsCsiValues(
                 controller=efs_csi.Controller(
                     service_account=efs_csi.ServiceAccount(
                         name=names.EFS_CSI_CONTROLLER_SERVICE_ACCOUNT),
                     node_selector=SYSTEM_NODE_SELECTOR, tolerations=[SYSTEM_TOLERATION]),
-                node=efs_csi.Node(tolerations=[Toleration(operator="Exists")]),
+                node=efs_csi.Node(
+                    service_account=efs_csi.ServiceAccount(
+                        name=names.EFS_CSI_NODE_SERVICE_ACCOUNT),
+                    tolerations=[Toleration(operator="Exists")]),
             ).dump())

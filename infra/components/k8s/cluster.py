@@ -103,7 +103,8 @@ class EksCluster(TeamstackComponent):
             raise ValueError("a public endpoint needs an allow-list of CIDR ranges")
         naming = args.naming
         self.name = names.cluster_name(naming.prefix)
-        account = aws.get_caller_identity().account_id
+        caller = aws.get_caller_identity()
+        account = caller.account_id
         partition = aws.get_partition().partition
 
         self.key = aws.kms.Key(f"{name}-secrets-key",
@@ -158,7 +159,7 @@ class EksCluster(TeamstackComponent):
                 public_access_cidrs=list(args.public_access_cidrs) if args.public_endpoint
                 else None),
             access_config=aws.eks.ClusterAccessConfigArgs(
-                authentication_mode="API", bootstrap_cluster_creator_admin_permissions=True),
+                authentication_mode="API", bootstrap_cluster_creator_admin_permissions=False),
             encryption_config=aws.eks.ClusterEncryptionConfigArgs(
                 provider=aws.eks.ClusterEncryptionConfigProviderArgs(key_arn=self.key.arn),
                 resources=["secrets"]),
@@ -205,19 +206,40 @@ class EksCluster(TeamstackComponent):
         self.kubeconfig = pulumi.Output.all(self.cluster.name, self.cluster.endpoint, ca).apply(
             lambda v: kubeconfig_json(v[0], v[1] or "", v[2], args.region))
         self.ca_data = ca
+        admin = self._deployer_admin(name, caller.arn, partition)
         self.provider = k8s.Provider(
             f"{name}-k8s", kubeconfig=self.kubeconfig, enable_server_side_apply=True,
-            opts=self.child(depends_on=[self.node_group]))
+            opts=self.child(depends_on=[self.node_group, admin]))
         self.register_outputs({
             "name": self.cluster.name, "endpoint": self.cluster.endpoint,
             "node_security_group_id": self.node_security_group.id,
         })
 
+    def _deployer_admin(self, name: str, caller_arn: str,
+                        partition: str) -> aws.eks.AccessPolicyAssociation:
+        """Cluster admin for the deploying role, as an access entry in the plan.
+
+        EKS's bootstrap admin is off: it would grant whoever created the cluster permanent
+        admin that no review shows and no deploy can revoke. The entry names the role behind
+        the deploy's session (the OIDC deploy role on main), so it is reviewed, and replaced
+        when that role changes."""
+        deployer = aws.iam.get_session_context(arn=caller_arn).issuer_arn
+        entry = aws.eks.AccessEntry(
+            f"{name}-deployer-access", cluster_name=self.cluster.name, principal_arn=deployer,
+            type="STANDARD", opts=self.child())
+        return aws.eks.AccessPolicyAssociation(
+            f"{name}-deployer-admin", cluster_name=self.cluster.name, principal_arn=deployer,
+            policy_arn=f"arn:{partition}:eks::aws:cluster-access-policy/"
+                       "AmazonEKSClusterAdminPolicy",
+            access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
+            opts=self.child(depends_on=[entry]))
+
     def _addons(self, name: str, versions: ClusterAddons, account: str,
                 partition: str) -> list[aws.eks.Addon]:
         """Network policy enforcement, Pod Identity and the EBS CSI driver (with its own role)."""
         ebs_role = aws.iam.Role(f"{name}-ebs-csi", name=f"{self.name}-ebs-csi",
-                                assume_role_policy=iam.pod_identity_trust(account),
+                                assume_role_policy=iam.pod_identity_trust(
+                                    account, cluster=self.name, namespace="kube-system"),
                                 permissions_boundary=self.boundary.arn, opts=self.child())
         aws.iam.RolePolicyAttachment(
             f"{name}-ebs-csi-policy", role=ebs_role.name,

@@ -141,6 +141,8 @@ class EmrSpark(TeamstackComponent):
         super().__init__(name, opts)
         naming = args.naming
         partition = aws.get_partition().partition
+        account = aws.get_caller_identity().account_id
+        self._account = account
         boundary: dict[str, Any] = {"permissions_boundary": args.permissions_boundary} \
             if args.permissions_boundary is not None else {}
         # EMR's service role needs EC2 rights no team role has: its ceiling is its own
@@ -148,7 +150,9 @@ class EmrSpark(TeamstackComponent):
         service_policy = f"arn:{partition}:iam::aws:policy/service-role/AmazonEMRServicePolicy_v2"
         service_role = aws.iam.Role(
             f"{name}-service", name=naming.physical("emr-service"),
-            assume_role_policy=iam.service_trust("elasticmapreduce.amazonaws.com"),
+            assume_role_policy=iam.service_trust(
+                "elasticmapreduce.amazonaws.com", account=account,
+                source_arn=f"arn:{partition}:elasticmapreduce:*:{account}:*"),
             permissions_boundary=service_policy, opts=self.child())
         aws.iam.RolePolicyAttachment(f"{name}-service-policy", role=service_role.name,
                                      policy_arn=service_policy, opts=self.child())
@@ -216,7 +220,10 @@ class EmrSpark(TeamstackComponent):
             opts=self.child())
         scheduler_role = aws.iam.Role(
             f"{name}-scheduler", name=naming.physical("emr-scheduler"),
-            assume_role_policy=iam.service_trust("scheduler.amazonaws.com"),
+            assume_role_policy=iam.service_trust(
+                "scheduler.amazonaws.com", account=self._account,
+                source_arn=f"arn:{aws.get_partition().partition}:scheduler:*:{self._account}"
+                           f":schedule/default/{naming.physical('spark-retrain')}"),
             permissions_boundary=scheduler_policy.arn, opts=self.child())
         aws.iam.RolePolicyAttachment(f"{name}-scheduler-policy", role=scheduler_role.name,
                                      policy_arn=scheduler_policy.arn, opts=self.child())

@@ -18,19 +18,42 @@ def _doc(statements: list[dict[str, Any]]) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": statements}, sort_keys=True)
 
 
-def service_trust(service: str, *, tag_session: bool = False) -> str:
-    """Trust for an AWS service principal (``eks.amazonaws.com``, ``ec2.amazonaws.com``...)."""
+def service_trust(service: str, *, tag_session: bool = False, account: str | None = None,
+                  source_arn: str | None = None) -> str:
+    """Trust for an AWS service principal (``eks.amazonaws.com``, ``ec2.amazonaws.com``...).
+
+    With ``account`` (and ``source_arn``) the service may assume the role only when acting for
+    that account (that resource): the confused-deputy guard AWS documents for EMR, EventBridge
+    Scheduler and most services. EC2 and EKS cluster roles take none: those services send no
+    source keys, and only this account's principals with ``iam:PassRole`` can attach them.
+    """
     actions = ["sts:AssumeRole", "sts:TagSession"] if tag_session else "sts:AssumeRole"
-    return _doc([{"Effect": "Allow", "Principal": {"Service": service}, "Action": actions}])
+    statement: dict[str, Any] = {"Effect": "Allow", "Principal": {"Service": service},
+                                 "Action": actions}
+    condition: dict[str, Any] = {}
+    if account is not None:
+        condition["StringEquals"] = {"aws:SourceAccount": account}
+    if source_arn is not None:
+        condition["ArnLike"] = {"aws:SourceArn": source_arn}
+    if condition:
+        statement["Condition"] = condition
+    return _doc([statement])
 
 
-def pod_identity_trust(account: str) -> str:
-    """Trust for EKS Pod Identity, for clusters of this account only."""
+def pod_identity_trust(account: str, *, cluster: str | None = None,
+                       namespace: str | None = None) -> str:
+    """Trust for EKS Pod Identity, for clusters of this account only; with ``cluster`` and
+    ``namespace``, for pods of that cluster and namespace only (the agent's session tags)."""
+    equals = {"aws:SourceAccount": account}
+    if cluster is not None:
+        equals["aws:RequestTag/eks-cluster-name"] = cluster
+    if namespace is not None:
+        equals["aws:RequestTag/kubernetes-namespace"] = namespace
     return _doc([{
         "Effect": "Allow",
         "Principal": {"Service": POD_IDENTITY_PRINCIPAL},
         "Action": ["sts:AssumeRole", "sts:TagSession"],
-        "Condition": {"StringEquals": {"aws:SourceAccount": account}},
+        "Condition": {"StringEquals": equals},
     }])
 
 
@@ -126,12 +149,24 @@ def karpenter_controller(*, cluster_name: str, cluster_arn: str, node_role_arn: 
     ])
 
 
-def interruption_queue_policy(queue_arn: str) -> str:
-    """EventBridge may send to the queue; nothing may use it without TLS."""
+def karpenter_rule_prefix(queue_arn: str, cluster_name: str) -> str:
+    """ARN prefix of the cluster's interruption rules (``<cluster>-karpenter-<kind>``), in the
+    queue's partition, region and account."""
+    partition, _, region, account = queue_arn.split(":")[1:5]
+    return f"arn:{partition}:events:{region}:{account}:rule/{cluster_name}-karpenter-"
+
+
+def interruption_queue_policy(queue_arn: str, rule_arn_prefix: str) -> str:
+    """EventBridge may send to the queue, from this cluster's Karpenter rules only
+    (``aws:SourceArn``: a rule of another account or cluster cannot feed Karpenter fake
+    interruptions); nothing may use it without TLS."""
+    account = queue_arn.split(":")[4]
     return _doc([
         {"Sid": "EventBridgeSends", "Effect": "Allow",
          "Principal": {"Service": ["events.amazonaws.com", "sqs.amazonaws.com"]},
-         "Action": "sqs:SendMessage", "Resource": queue_arn},
+         "Action": "sqs:SendMessage", "Resource": queue_arn,
+         "Condition": {"StringEquals": {"aws:SourceAccount": account},
+                       "ArnLike": {"aws:SourceArn": f"{rule_arn_prefix}*"}}},
         {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*",
          "Action": "sqs:*", "Resource": queue_arn,
          "Condition": {"Bool": {"aws:SecureTransport": "false"}}},

@@ -72,7 +72,8 @@ class Karpenter(TeamstackComponent):
             message_retention_seconds=QUEUE_RETENTION_SECONDS, sqs_managed_sse_enabled=True,
             opts=self.child())
         aws.sqs.QueuePolicy(f"{name}-interruptions-policy", queue_url=self.queue.url,
-                            policy=self.queue.arn.apply(iam.interruption_queue_policy),
+                            policy=self.queue.arn.apply(lambda arn: iam.interruption_queue_policy(
+                                arn, iam.karpenter_rule_prefix(arn, cluster.name))),
                             opts=self.child())
         for rule_name, pattern in iam.INTERRUPTION_EVENTS.items():
             rule = aws.cloudwatch.EventRule(
@@ -85,7 +86,8 @@ class Karpenter(TeamstackComponent):
 
         controller_role = aws.iam.Role(
             f"{name}-controller", name=f"{cluster.name}-karpenter-controller",
-            assume_role_policy=iam.pod_identity_trust(account),
+            assume_role_policy=iam.pod_identity_trust(account, cluster=cluster.name,
+                                                      namespace=names.KARPENTER_NAMESPACE),
             permissions_boundary=cluster.boundary.arn, opts=self.child())
         controller_policy = aws.iam.RolePolicy(
             f"{name}-controller-policy", role=controller_role.id,

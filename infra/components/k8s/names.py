@@ -24,6 +24,7 @@ JUPYTERHUB_NAMESPACE = "jupyterhub"
 JUPYTERHUB_HUB_SERVICE_ACCOUNT = "hub"  # the z2jh chart's hub service account
 EFS_CSI_NAMESPACE = "kube-system"
 EFS_CSI_CONTROLLER_SERVICE_ACCOUNT = "efs-csi-controller-sa"
+EFS_CSI_NODE_SERVICE_ACCOUNT = "efs-csi-node-sa"
 EBS_CSI_CONTROLLER_SERVICE_ACCOUNT = "ebs-csi-controller-sa"
 PLATFORM_NAMESPACES = (SPARK_OPERATOR_NAMESPACE, ARC_NAMESPACE, JUPYTERHUB_NAMESPACE)
 
@@ -49,6 +50,13 @@ def team_namespace(team: str) -> str:
     """``team-<team>``: the prefix keeps team names (``kube-system`` is a valid team name)
     from colliding with system or add-on namespaces."""
     return f"team-{team}"
+
+
+def ci_namespace(team: str) -> str:
+    """``ci-<team>``: the team's runner scale sets, their GitHub App key and runner pods. No
+    member is bound there, so no member can read the key (not even by mounting it in a pod);
+    ``team-`` namespaces and this prefix never collide."""
+    return f"ci-{team}"
 
 
 def team_group(team: str) -> str:
@@ -78,3 +86,9 @@ def hub_profiles_configmap(team: str) -> str:
 def cluster_name(prefix: str) -> str:
     """EKS cluster name of a platform (``platform-prod``) or a dedicated team (``vision-prod``)."""
     return f"{prefix}-eks"
+
+
+def efs_csi_node_role(cluster: str) -> str:
+    """IAM role of the EFS CSI node daemon of a cluster (Pod Identity): it holds no permission
+    of its own; each team's file-system policy lets it mount that team's access points."""
+    return f"{cluster}-efs-csi-node"

@@ -8,8 +8,10 @@
   cannot change the quota, the RoleBinding or the namespace itself.
 - NetworkPolicies: ingress is denied by default and admitted only from pods of the same
   namespace, so no other team's pod (nor any platform pod) reaches the team's pods. Egress is
-  left open: jobs read data and pull images. (``edit`` lets the team add policies in its own
-  namespace, which can only open its own namespace, never another team's.)
+  open but for NFS (2049): jobs read data and pull images, and no pod reaches a mount target.
+  (``edit`` lets the team add policies in its own namespace, which can only open its own
+  namespace, never another team's; so the egress policy is depth, and the boundary around
+  another team's home is its file-system policy, which refuses this team's credentials.)
 - Pod Security admission ``baseline`` enforced, ``restricted`` warned and audited.
 - The ``<team>-workload`` service account, bound by Pod Identity to the team's workload role.
 """
@@ -47,14 +49,38 @@ class NamespaceArgs:
     """The role people assume, given an access entry in the team's group."""
 
 
+NFS_PORT = 2049
+# Every port but NFS, as ranges (a NetworkPolicy can only allow, so "all but 2049" is spelt
+# as the ports around it). UDP and TCP both: EFS speaks TCP only, but nothing here needs 2049.
+ALL_BUT_NFS = [{"protocol": protocol, "port": low, "endPort": high}
+               for protocol in ("TCP", "UDP")
+               for low, high in ((1, NFS_PORT - 1), (NFS_PORT + 1, 65535))]
+
+
+def compute_scope() -> k8s.core.v1.ScopeSelectorArgs:
+    """The compute quota's scope: every pod but the warm-capacity placeholders."""
+    return k8s.core.v1.ScopeSelectorArgs(match_expressions=[
+        k8s.core.v1.ScopedResourceSelectorRequirementArgs(
+            scope_name="PriorityClass", operator="NotIn",
+            values=list(quota.UNQUOTED_PRIORITY_CLASSES))])
+
+
 def network_policies(namespace: str) -> list[dict[str, Any]]:
-    """The namespace's policies as (name, spec): deny all ingress, then admit the namespace."""
+    """The namespace's policies as (name, spec): deny all ingress, then admit the namespace;
+    egress anywhere except NFS. No pod of a team reaches any EFS mount target (its own home
+    is mounted by the CSI node daemon on the node, never by a pod), so a pod's user-space NFS
+    client cannot try another team's file system."""
     return [
         {"name": "default-deny-ingress",
          "spec": {"podSelector": {}, "policyTypes": ["Ingress"]}},
         {"name": "allow-same-namespace",
          "spec": {"podSelector": {}, "policyTypes": ["Ingress"],
                   "ingress": [{"from": [{"podSelector": {}}]}]}},
+        {"name": "egress-all-but-nfs",
+         "spec": {"podSelector": {}, "policyTypes": ["Egress"],
+                  "egress": [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}},
+                                     {"namespaceSelector": {}}],
+                              "ports": ALL_BUT_NFS}]}},
     ]
 
 
@@ -96,10 +122,7 @@ class TeamNamespace(TeamstackComponent):
             f"{name}-quota", metadata=meta("team-quota"),
             spec=k8s.core.v1.ResourceQuotaSpecArgs(
                 hard=quota.compute_hard(args.quota),
-                scope_selector=k8s.core.v1.ScopeSelectorArgs(match_expressions=[
-                    k8s.core.v1.ScopedResourceSelectorRequirementArgs(
-                        scope_name="PriorityClass", operator="NotIn",
-                        values=list(quota.UNQUOTED_PRIORITY_CLASSES))])),
+                scope_selector=compute_scope()),
             opts=kopts)
         k8s.core.v1.ResourceQuota(
             f"{name}-object-quota", metadata=meta("team-objects"),

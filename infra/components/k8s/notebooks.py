@@ -5,7 +5,10 @@ The team stack writes, in the hub's namespace (the hub reads them there; see
 service account (bound by Pod Identity to the workload role, so notebooks read the team's
 buckets as the team), and one volume per member of the team's shared EFS home, each through
 the member's access point (pinned to the member's uid) and mounted for that member only. NFS is
-opened from the cluster's node security group to the home's mount targets, port 2049 only.
+opened from the cluster's node security group to the home's mount targets, port 2049 only; the
+mount itself is made by the EFS CSI node daemon with IAM authorization, which the home's
+file-system policy requires (a pod's own NFS client is anonymous and refused; notebook pods
+reach no private address at all, see the hub's single-user network policy).
 """
 
 from __future__ import annotations
@@ -124,6 +127,9 @@ class TeamNotebooks(TeamstackComponent):
                     capacity={"storage": f"{args.home_gib or 1}Gi"},
                     access_modes=["ReadWriteMany"],
                     persistent_volume_reclaim_policy="Retain", storage_class_name="",
+                    # TLS, and IAM authorization as the CSI node role: the file-system policy
+                    # refuses anonymous clients and wants this access point.
+                    mount_options=["tls", "iam"],
                     csi=k8s.core.v1.CSIPersistentVolumeSourceArgs(driver="efs.csi.aws.com",
                                                                   volume_handle=handle)),
                 opts=self.child(provider=args.provider))

@@ -25,6 +25,8 @@ from infra.components.base import TeamstackComponent
 
 # kubectl from the Kubernetes release images, pinned near the clusters' minor version.
 KUBECTL_IMAGE = "registry.k8s.io/kubectl:v1.31.4"
+# The field manager of the schedules' patches (``metadata.managedFields[].manager``).
+FIELD_MANAGER = "teamstack-schedule"
 CACHE_DIR = "/tmp/kube-cache"
 
 
@@ -63,10 +65,12 @@ class ScheduledPatchArgs:
 def kubectl_args(resource: str, api_group: str, target: str, namespace: str,
                  patch: dict[str, Any]) -> list[str]:
     """Arguments of the image's ``kubectl`` entrypoint; its discovery cache goes to /tmp, the
-    only writable path."""
+    only writable path. The field manager names the schedule in ``managedFields``, so that
+    drift tells the schedule's writes from a person's ``kubectl patch``."""
     kind = f"{resource}.{api_group}" if api_group else resource
     return ["patch", kind, target, "--namespace", namespace, "--type=merge",
-            "--patch", json.dumps(patch, sort_keys=True), f"--cache-dir={CACHE_DIR}"]
+            "--patch", json.dumps(patch, sort_keys=True), f"--cache-dir={CACHE_DIR}",
+            f"--field-manager={FIELD_MANAGER}"]
 
 
 class ScheduledPatch(TeamstackComponent):

@@ -34,7 +34,8 @@ def pick_keys(secret_string: str, keys: Sequence[str], secret_name: str) -> dict
 
 def synced_secret(owner: TeamstackComponent, logical: str, *, secret_name: str, namespace: str,
                   name: str, keys: Sequence[str], provider: k8s.Provider,
-                  labels: dict[str, str] | None = None) -> k8s.core.v1.Secret:
+                  labels: dict[str, str] | None = None,
+                  depends_on: list[pulumi.Resource] | None = None) -> k8s.core.v1.Secret:
     version = aws.secretsmanager.get_secret_version_output(secret_id=secret_name)
     data: pulumi.Output[dict[str, str]] = version.secret_string.apply(
         lambda s: pick_keys(s, keys, secret_name))
@@ -44,4 +45,5 @@ def synced_secret(owner: TeamstackComponent, logical: str, *, secret_name: str, 
         metadata=k8s.meta.v1.ObjectMetaArgs(name=name, namespace=namespace, labels=labels),
         type="Opaque",
         string_data=string_data,
-        opts=owner.child(provider=provider, additional_secret_outputs=["data", "stringData"]))
+        opts=owner.child(provider=provider, additional_secret_outputs=["data", "stringData"],
+                         depends_on=depends_on))

@@ -10,6 +10,8 @@ ScheduledSparkApplication that runs the retraining job.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from io import StringIO
 from typing import Any
@@ -22,6 +24,7 @@ from ruamel.yaml import YAML
 from infra.components.base import TeamstackComponent
 from infra.components.k8s import names, spark_specs
 from infra.components.k8s.namespace import pod_identity
+from infra.components.policies import workload_trust_pods
 from infra.profiles.model import LayerPolicy, SparkPolicy
 
 HISTORY_SERVER = "spark-history"
@@ -65,6 +68,17 @@ class SparkArgs:
     """The cluster of the team's namespace."""
     depends_on: list[pulumi.Resource]
     """What must exist first (the namespace)."""
+    bucket_arn: pulumi.Input[str] | None = None
+    """The event-log bucket's ARN, for the history server's own read-only role (event logs
+    only); None: the history server gets no AWS identity at all."""
+    key_arn: pulumi.Input[str] | None = None
+    """The team key the event logs are encrypted under (the history server decrypts)."""
+    role_name: str = ""
+    """Name of the history server's role (``<team>-<env>-spark-history``)."""
+    permissions_boundary: pulumi.Input[str] | None = None
+    """The team's permissions boundary, put on the history server's role. In place."""
+    pod_clusters: Sequence[str] = ()
+    """The clusters whose Pod Identity the history server's role trusts."""
 
 
 class SparkOperatorTeam(TeamstackComponent):
@@ -146,6 +160,14 @@ class SparkOperatorTeam(TeamstackComponent):
                 run_as_non_root=True, run_as_user=185, allow_privilege_escalation=False,
                 capabilities=k8s.core.v1.CapabilitiesArgs(drop=["ALL"]),
                 seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault")))
+        # Its own service account: no Kubernetes API token (it reads files, it manages no
+        # pods) and, through Pod Identity, a role that can only read the event logs.
+        account = k8s.core.v1.ServiceAccount(
+            f"{name}-history-sa", metadata=meta(HISTORY_SERVER),
+            automount_service_account_token=False, opts=kopts)
+        pod_identity(self, f"{name}-history-identity", cluster_name=args.cluster_name,
+                     namespace=args.namespace, service_account=HISTORY_SERVER,
+                     role=self._history_role(name, args), depends_on=[account])
         k8s.apps.v1.Deployment(
             f"{name}-history", metadata=meta(HISTORY_SERVER),
             spec=k8s.apps.v1.DeploymentSpecArgs(
@@ -153,7 +175,8 @@ class SparkOperatorTeam(TeamstackComponent):
                 template=k8s.core.v1.PodTemplateSpecArgs(
                     metadata=k8s.meta.v1.ObjectMetaArgs(labels=labels),
                     spec=k8s.core.v1.PodSpecArgs(
-                        service_account_name=spark_specs.SPARK_SERVICE_ACCOUNT,
+                        service_account_name=HISTORY_SERVER,
+                        automount_service_account_token=False,
                         containers=[container]))),
             opts=kopts)
         k8s.core.v1.Service(
@@ -163,3 +186,29 @@ class SparkOperatorTeam(TeamstackComponent):
                 ports=[k8s.core.v1.ServicePortArgs(name="http", port=spark_specs.HISTORY_PORT,
                                                    target_port="http")]),
             opts=kopts)
+
+    def _history_role(self, name: str, args: SparkArgs) -> aws.iam.Role | None:
+        """Read the event logs, decrypt them; nothing else (the team's workload role would let a
+        compromised UI write and delete every object of the team)."""
+        if args.bucket_arn is None or args.key_arn is None:
+            return None
+        account = aws.get_caller_identity().account_id
+        role = aws.iam.Role(
+            f"{name}-history-role", name=args.role_name, path="/teamstack/",
+            assume_role_policy=workload_trust_pods(account, args.pod_clusters, [args.namespace]),
+            permissions_boundary=args.permissions_boundary, opts=self.child())
+        aws.iam.RolePolicy(
+            f"{name}-history-role", name="read-event-logs", role=role.id,
+            policy=pulumi.Output.all(args.bucket_arn, args.key_arn).apply(
+                lambda v: json.dumps({"Version": "2012-10-17", "Statement": [
+                    {"Sid": "ListEventLogs", "Effect": "Allow", "Action": "s3:ListBucket",
+                     "Resource": v[0],
+                     "Condition": {"StringLike": {"s3:prefix": ["spark-events/*",
+                                                                "spark-events"]}}},
+                    {"Sid": "ReadEventLogs", "Effect": "Allow", "Action": "s3:GetObject",
+                     "Resource": f"{v[0]}/spark-events/*"},
+                    {"Sid": "DecryptEventLogs", "Effect": "Allow", "Action": "kms:Decrypt",
+                     "Resource": [v[1]], "Condition": {"StringEquals": {
+                         "aws:ResourceTag/teamstack:team": args.team}}}]}, sort_keys=True)),
+            opts=self.child())
+        return role
