@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "infra.commands.profiles",
     "infra.commands.simulate",
     "infra.commands.prices",
+    "infra.commands.trace",
     "infra.commands.changed",
     "infra.commands.review",
     "infra.commands.codeowners",

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import zoneinfo
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -23,7 +25,11 @@ from infra.cost.prices import CatalogError, MissingPrice, load_catalog
 from infra.errors import CheckFailed, UserError
 from infra.simulate.engine import NodeType, SimOptions, SimResult, simulate
 from infra.simulate.policy import DEFAULT_BOOT_DELAY_S, policy_names
-from infra.simulate.recommend import Replay, build_policy, compare, recommend
+from infra.simulate.pool import PoolError, build_pool, family_types
+from infra.simulate.recommend import Replay, build_policy
+from infra.simulate.search import Outcome, estimated_replays, search
+from infra.simulate.spot import load_spot_table
+from infra.simulate.stackedit import read_gpu, write_gpu
 from infra.simulate.trace import Trace, expand_counts, load_trace
 
 # Instance type used for a pool of N-GPU nodes unless --instance-type says otherwise.
@@ -48,6 +54,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "profile whose p95 queue wait is within the target, and the full table.")
     rec.add_argument("--wait-p95", required=True, type=float, metavar="MINUTES",
                      help="target 95th-percentile queue wait, in minutes")
+    rec.add_argument("--budget-usd", type=float, default=None, metavar="N",
+                     help="monthly budget in USD: costlier candidates are rejected")
+    rec.add_argument("--write", action="store_true",
+                     help="write the recommended profile, instance types and max_gpus into "
+                          "the --stack file's gpu section (comments and layout kept)")
+    rec.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
+                     help="replays run in parallel (default: the machine's cores)")
     _common(rec)
     rec.set_defaults(func=run_recommend)
 
@@ -60,54 +73,96 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--node-gpus", type=int, default=None, metavar="N",
                         help="GPUs per node (default 8, or the --instance-type's)")
     parser.add_argument("--instance-type", default=None,
-                        help="node instance type (default by GPUs: "
+                        help="one node instance type for the whole pool (by GPUs: "
                              + ", ".join(f"{g}: {t}" for g, t in
                                          DEFAULT_INSTANCE_BY_GPUS.items()) + ")")
-    parser.add_argument("--region", default="us-east-1", help="region for prices")
+    parser.add_argument("--instance-types", default=None, metavar="LIST",
+                        help="comma-separated instance types the pool may launch (default: "
+                             "the --stack file's gpu.instance_types, else every g5 and g6 "
+                             "type in the price catalog)")
+    parser.add_argument("--stack", default=None, metavar="FILE",
+                        help="a team stack file: its gpu section and time zone are the "
+                             "defaults")
+    parser.add_argument("--region", default=None,
+                        help="region for prices (default: the stack's aws:region, else "
+                             "us-east-1)")
     parser.add_argument("--max-gpus", type=int, default=None, metavar="N",
                         help="replay under this GPU quota (default: no limit)")
     parser.add_argument("--boot-delay", type=float, default=DEFAULT_BOOT_DELAY_S,
                         metavar="SECONDS", help="launch-to-usable time of a node")
-    parser.add_argument("--spot-interruptions-per-hour", type=float,
-                        default=SimOptions.spot_interruptions_per_node_hour, metavar="RATE",
-                        help="spot interruptions per node-hour")
+    parser.add_argument("--spot-interruptions-per-hour", type=float, default=None,
+                        metavar="RATE", help="spot interruptions per node-hour for every type "
+                                             "(default: each type's Spot Advisor band)")
+    parser.add_argument("--spot-unavailable", type=float, default=None, metavar="P",
+                        help="chance a spot launch finds no capacity (default: the spot "
+                             "table's assumption)")
     parser.add_argument("--checkpoint-interval", type=float,
                         default=SimOptions.checkpoint_interval_s, metavar="SECONDS",
                         help="jobs checkpoint this often (0: continuously)")
-    parser.add_argument("--timezone", default="UTC",
-                        help="time zone of the profiles' working hours")
+    parser.add_argument("--timezone", default=None,
+                        help="time zone of the profiles' working hours (default: the stack's "
+                             "desktops.timezone, else UTC)")
     parser.add_argument("--trace-start", default="2024-01-01T00:00:00+00:00",
                         metavar="ISO", help="wall-clock time of trace time 0 (a Monday)")
     parser.add_argument("--seed", type=int, default=1, help="seed for spot interruptions")
     parser.add_argument("--format", choices=("text", "json"), default="text")
 
 
-def _node(args: argparse.Namespace) -> NodeType:
+def _stack(args: argparse.Namespace) -> dict[str, object]:
+    if args.stack is None:
+        return {}
+    path = Path(args.stack)
+    if not path.is_file():
+        raise UserError(f"--stack {args.stack}: no such file")
+    return read_gpu(path)
+
+
+def _pool(args: argparse.Namespace, stack: dict[str, object]) -> tuple[NodeType, ...]:
+    """The instance types to replay on, in the order of precedence the help text gives."""
     try:
         catalog = load_catalog()
     except CatalogError as exc:
         raise UserError(f"teamstack: price catalog: {exc}") from None
+    single = args.instance_type is not None or args.node_gpus is not None
+    if single and args.instance_types is not None:
+        raise UserError("--instance-types: give it or --instance-type/--node-gpus, not both")
+    if single:
+        types = [_single_type(args, catalog)]
+    elif args.instance_types is not None:
+        types = [t.strip() for t in args.instance_types.split(",") if t.strip()]
+        if not types:
+            raise UserError("--instance-types: empty list")
+    elif "instance_types" in stack:
+        types = list(stack["instance_types"])  # type: ignore[call-overload]
+    else:
+        types = family_types(catalog)
+    spot = load_spot_table()
+    try:
+        return build_pool(catalog, types, args.region, spot,
+                          interruptions_override=args.spot_interruptions_per_hour)
+    except PoolError as exc:
+        flag = "--instance-types" if args.instance_types else "--instance-type"
+        raise UserError(f"{flag}: {exc}") from None
+
+
+def _single_type(args: argparse.Namespace, catalog: object) -> str:
     if args.instance_type is None:
-        gpus = 8 if args.node_gpus is None else args.node_gpus
+        gpus = args.node_gpus
         if gpus not in DEFAULT_INSTANCE_BY_GPUS:
             raise UserError(f"--node-gpus {gpus}: no default instance type has {gpus} GPUs "
                             f"(defaults: {sorted(DEFAULT_INSTANCE_BY_GPUS)}); pass "
                             "--instance-type")
-        instance_type = DEFAULT_INSTANCE_BY_GPUS[gpus]
-    else:
-        instance_type = args.instance_type
+        return DEFAULT_INSTANCE_BY_GPUS[gpus]
     try:
-        info = catalog.instance(instance_type)
-        if info.gpus < 1:
-            raise UserError(f"--instance-type {instance_type}: has no GPU")
-        if args.node_gpus is not None and args.node_gpus != info.gpus:
-            raise UserError(f"--node-gpus {args.node_gpus} contradicts --instance-type "
-                            f"{instance_type}, which has {info.gpus} GPUs")
-        return NodeType(instance_type, info.gpus,
-                        catalog.instance_hourly(instance_type, args.region, "on-demand"),
-                        catalog.instance_hourly(instance_type, args.region, "spot"))
+        info = catalog.instance(args.instance_type)  # type: ignore[attr-defined]
     except MissingPrice as exc:
         raise UserError(f"teamstack: {exc}") from None
+    if info.gpus < 1:
+        raise UserError(f"--instance-type {args.instance_type}: has no GPU")
+    if args.node_gpus is not None and args.node_gpus != info.gpus:
+        raise UserError(f"--node-gpus {args.node_gpus} contradicts --instance-type "
+                        f"{args.instance_type}, which has {info.gpus} GPUs")
+    return str(args.instance_type)
 
 
 # Bounds of the replay's knobs: wide enough for any real pool, narrow enough that a typo
@@ -120,16 +175,31 @@ MAX_WAIT_TARGET_MIN = 365.25 * 24 * 60
 TRACE_START_YEARS = (1970, 2200)
 
 
-def _replay(args: argparse.Namespace) -> Replay:
+def _replay(args: argparse.Namespace, stack: dict[str, object] | None = None,
+            use_stack_cap: bool = True) -> Replay:
+    stack = stack if stack is not None else _stack(args)
+    if args.timezone is None:
+        args.timezone = str(stack.get("timezone", "UTC"))
+    if args.region is None:
+        args.region = str(stack.get("region") or "us-east-1")
+    if args.max_gpus is None and use_stack_cap and "max_gpus" in stack:
+        args.max_gpus = stack["max_gpus"]
     if args.max_gpus is not None:
         check_number("--max-gpus", args.max_gpus, low=1, high=MAX_QUOTA_GPUS)
     if args.node_gpus is not None:
         check_number("--node-gpus", args.node_gpus, low=1, high=64)
     check_number("--boot-delay", args.boot_delay, low=0, high=MAX_BOOT_DELAY_S, unit=" s")
-    check_number("--spot-interruptions-per-hour", args.spot_interruptions_per_hour, low=0,
-                 high=MAX_INTERRUPTIONS_PER_HOUR)
+    if args.spot_interruptions_per_hour is not None:
+        check_number("--spot-interruptions-per-hour", args.spot_interruptions_per_hour, low=0,
+                     high=MAX_INTERRUPTIONS_PER_HOUR)
     check_number("--checkpoint-interval", args.checkpoint_interval, low=0,
                  high=MAX_CHECKPOINT_S, unit=" s")
+    unavailable = args.spot_unavailable
+    if unavailable is None:
+        unavailable = load_spot_table().unavailable_probability
+    check_number("--spot-unavailable", unavailable, low=0, high=1)
+    if unavailable >= 1:
+        raise UserError(f"--spot-unavailable {unavailable:g}: must be below 1")
     try:
         zoneinfo.ZoneInfo(args.timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -145,11 +215,37 @@ def _replay(args: argparse.Namespace) -> Replay:
     if not TRACE_START_YEARS[0] <= start.year <= TRACE_START_YEARS[1]:
         raise UserError(f"--trace-start {args.trace_start!r}: give a time between "
                         f"{TRACE_START_YEARS[0]} and {TRACE_START_YEARS[1]}")
-    options = SimOptions(spot_interruptions_per_node_hour=args.spot_interruptions_per_hour,
-                         checkpoint_interval_s=args.checkpoint_interval, seed=args.seed,
-                         trace_start=start)
-    return Replay(node=_node(args), options=options, max_gpus=args.max_gpus,
+    rate = args.spot_interruptions_per_hour
+    options = SimOptions(
+        spot_interruptions_per_node_hour=SimOptions.spot_interruptions_per_node_hour
+        if rate is None else rate,
+        spot_unavailable_probability=unavailable,
+        checkpoint_interval_s=args.checkpoint_interval, seed=args.seed, trace_start=start)
+    return Replay(node=_pool(args, stack), options=options, max_gpus=args.max_gpus,
                   boot_delay_s=args.boot_delay, timezone=args.timezone)
+
+
+def assumptions(replay: Replay, args: argparse.Namespace) -> list[str]:
+    """Every assumption a figure rests on, printed with the result."""
+    catalog = load_catalog()
+    spot = load_spot_table()
+    rate = args.spot_interruptions_per_hour
+    return [
+        f"prices: {args.region} list prices from the catalog taken on "
+        f"{catalog.taken_on.isoformat()} ({catalog.source.split(';')[0]})",
+        spot.assumption() if rate is None else
+        f"spot interruptions: {rate:g} per node-hour for every type (--spot-interruptions-"
+        f"per-hour); spot launch finds no capacity with probability "
+        f"{replay.options.spot_unavailable_probability:g}",
+        "spot falls back to on-demand only where the profile allows both capacity types",
+        f"boot delay {replay.boot_delay_s:g} s (launch to usable), billed per second from "
+        f"launch; jobs checkpoint every {replay.options.checkpoint_interval_s:g} s and lose "
+        "the work since on interruption or consolidation",
+        "cost_ratio: cost / the policy's own oracle (its cheapest allowed type and capacity); "
+        "cost_vs_floor: cost / the trace's GPU-seconds at the cheapest per-GPU rate of any "
+        "allowed type, spot or on-demand",
+        f"working hours in {replay.timezone}; trace time 0 = {replay.options.trace_start}",
+    ]
 
 
 def _trace(args: argparse.Namespace) -> Trace:
@@ -176,14 +272,19 @@ def run_simulate(args: argparse.Namespace) -> int:
     replay = _replay(args)
     trace = _trace(args)
     policy = build_policy(args.policy, trace, replay)
-    result = simulate(trace, policy, replay.node, replay.options)
+    try:
+        result = simulate(trace, policy, replay.pool, replay.options)
+    except ValueError as exc:
+        raise UserError(f"teamstack simulate: {exc}") from None
+    notes = assumptions(replay, args)
     if args.format == "json":
         print(json.dumps(finite_json({**result.to_dict(), "description": policy.description,
-                                      "trace": _trace_info(trace)}), indent=2, allow_nan=False))
+                                      "trace": _trace_info(trace), "assumptions": notes}),
+                         indent=2, allow_nan=False))
         return ExitCode.OK
     console = wide_console()
     table = Table(title=f"{result.policy} on {trace.name} ({len(trace)} jobs, "
-                        f"{result.node_gpus}-GPU {result.instance_type}, {result.capacity})",
+                        f"{', '.join(result.instance_types)}, {result.capacity})",
                   title_justify="left")
     table.add_column("figure")
     table.add_column("value", justify="right")
@@ -191,6 +292,8 @@ def run_simulate(args: argparse.Namespace) -> int:
         ("cost", f"${result.cost_usd:,.0f}"),
         ("oracle lower bound", f"${result.oracle_cost_usd:,.0f}"),
         ("cost / oracle", f"{result.cost_ratio:.3f}"),
+        ("cost / floor", f"{result.cost_vs_floor:.3f}"),
+        ("per month", f"${_monthly(result):,.0f}"),
         ("node-hours", f"{result.node_hours:,.0f}"),
         ("GPU utilisation", f"{result.gpu_utilisation:.1%}"),
         ("queue wait p50", _hours(result.wait_p50_s)),
@@ -200,6 +303,11 @@ def run_simulate(args: argparse.Namespace) -> int:
         ("consolidation moves", f"{result.disruptions:,}"),
         ("lost GPU-hours", f"{result.lost_gpu_hours:,.1f}"),
         ("peak nodes", f"{result.peak_nodes:,}"),
+        ("peak GPUs", f"{result.peak_gpus:,}"),
+        ("launches", ", ".join(f"{k} {v:,}" for k, v in (result.launches_by_type or {})
+                               .items()) or "0"),
+        ("replaced by a cheaper node", f"{result.replacements:,}"),
+        ("spot launches without capacity", f"{result.spot_unavailable:,}"),
     ]
     if result.unschedulable:
         rows.append(("jobs larger than the quota (not run)", f"{result.unschedulable:,}"))
@@ -207,66 +315,91 @@ def run_simulate(args: argparse.Namespace) -> int:
         table.add_row(*row)
     console.print(table)
     console.print(f"policy: {policy.description}")
-    for note in trace.notes:
+    for note in [*trace.notes, *notes]:
         console.print(f"note: {note}")
     return ExitCode.OK
 
 
-def _table(results: list[SimResult], target_s: float, chosen: SimResult | None) -> Table:
-    table = Table(title=f"Replay of every profile and baseline (target p95 wait "
-                        f"{_hours(target_s)})", title_justify="left")
-    for name, justify in (("policy", "left"), ("kind", "left"), ("capacity", "left"),
-                          ("cost", "right"), ("x oracle", "right"), ("node-h", "right"),
-                          ("util", "right"), ("wait p50", "right"), ("wait p95", "right"),
-                          ("wait max", "right"), ("interrupts", "right"), ("meets", "left")):
+def _monthly(result: SimResult) -> float:
+    return result.cost_usd / result.span_hours * 730.0 if result.span_hours > 0 else 0.0
+
+
+def _table(outcomes: list[Outcome], target_s: float, chosen: Outcome | None) -> Table:
+    table = Table(title=f"Sizing search (target p95 wait {_hours(target_s)})",
+                  title_justify="left")
+    for name, justify in (("policy", "left"), ("instance types", "left"), ("cap", "right"),
+                          ("capacity", "left"), ("$/month", "right"), ("x oracle", "right"),
+                          ("x floor", "right"), ("util", "right"), ("wait p50", "right"),
+                          ("wait p95", "right"), ("lost GPU-h", "right"), ("verdict", "left")):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
-    for r in sorted(results, key=lambda r: r.cost_usd):
-        meets = r.wait_p95_s <= target_s and r.unschedulable == 0
-        mark = "recommended" if chosen is not None and r.policy == chosen.policy else \
-            ("yes" if meets else "no")
-        table.add_row(r.policy, r.kind, r.capacity, f"${r.cost_usd:,.0f}",
-                      f"{r.cost_ratio:.2f}", f"{r.node_hours:,.0f}",
-                      f"{r.gpu_utilisation:.0%}", _hours(r.wait_p50_s),
-                      _hours(r.wait_p95_s), _hours(r.wait_max_s), f"{r.interruptions:,}",
-                      mark)
+    for o in sorted(outcomes, key=lambda o: o.result.cost_usd):
+        r = o.result
+        types = o.candidate.instance_types
+        shown = ", ".join(types) if len(types) <= 3 else f"{len(types)} types"
+        verdict = "recommended" if o is chosen else (o.rejected_because or "")
+        table.add_row(r.policy, shown, str(o.summary()["max_gpus"]), r.capacity,
+                      f"${o.monthly_usd:,.0f}", f"{r.cost_ratio:.2f}", f"{r.cost_vs_floor:.2f}",
+                      f"{r.gpu_utilisation:.0%}", _hours(r.wait_p50_s), _hours(r.wait_p95_s),
+                      f"{r.lost_gpu_hours:,.0f}", verdict)
     return table
+
+
+def _candidate(o: Outcome) -> dict[str, object]:
+    return {**o.result.to_dict(), **o.summary(), "rejected_because": o.rejected_because}
 
 
 def run_recommend(args: argparse.Namespace) -> int:
     check_number("--wait-p95", args.wait_p95, low=0, high=MAX_WAIT_TARGET_MIN, unit=" minutes")
     if args.wait_p95 == 0:
         raise UserError(f"--wait-p95 {args.wait_p95}: must be more than 0 minutes")
+    if args.budget_usd is not None:
+        check_number("--budget-usd", args.budget_usd, low=0, high=1e12)
+        if args.budget_usd == 0:
+            raise UserError("--budget-usd 0: must be more than 0")
+    if args.write and args.stack is None:
+        raise UserError("--write needs --stack FILE (the stack file to edit)")
+    if args.jobs < 1:
+        raise UserError(f"--jobs {args.jobs}: must be 1 or more")
     target_s = args.wait_p95 * 60.0
-    replay = _replay(args)
+    stack = _stack(args)
+    replay = _replay(args, stack, use_stack_cap=False)
     trace = _trace(args)
     err = Console(stderr=True)
-    with Progress(console=err, transient=True) as bar:
-        task = bar.add_task("replaying", total=8)
-
-        def step(name: str) -> None:
-            bar.update(task, description=f"replaying {name}", advance=1)
-
-        results = compare(trace, replay, progress=step)
-    chosen = recommend(results, target_s)
+    with Progress(console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task("replaying", total=estimated_replays(replay.pool))
+        chosen, outcomes, baselines = search(
+            trace, replay, target_s, budget_monthly=args.budget_usd, jobs=args.jobs,
+            progress=lambda n: bar.update(task, advance=n))
+    notes = assumptions(replay, args)
     if args.format == "json":
         print(json.dumps(finite_json({
-            "recommended": chosen.policy if chosen else None,
+            "recommended": chosen.summary() if chosen else None,
             "target_wait_p95_s": target_s,
+            "budget_usd": args.budget_usd,
             "trace": _trace_info(trace),
-            "candidates": [r.to_dict() for r in results if r.kind == "profile"],
-            "baselines": [r.to_dict() for r in results if r.kind == "baseline"],
+            "candidates": [_candidate(o) for o in outcomes],
+            "baselines": [_candidate(o) for o in baselines],
+            "assumptions": notes,
         }), indent=2, allow_nan=False))
     else:
         console = wide_console()
-        console.print(_table(results, target_s, chosen))
-        for note in trace.notes:
+        console.print(_table(outcomes + baselines, target_s, chosen))
+        for note in [*trace.notes, *notes]:
             console.print(f"note: {note}")
         if chosen is not None:
-            console.print(f"recommended: [bold]{chosen.policy}[/bold] - ${chosen.cost_usd:,.0f} "
-                          f"({chosen.cost_ratio:.2f}x the oracle), p95 wait "
-                          f"{_hours(chosen.wait_p95_s)}")
+            s = chosen.summary()
+            console.print(f"recommended: [bold]{s['profile']}[/bold] on "
+                          f"{', '.join(s['instance_types'])}, max_gpus {s['max_gpus']} - "
+                          f"${s['monthly_usd']:,.0f}/month ({s['cost_vs_floor']:.2f}x the "
+                          f"floor), p95 wait {_hours(s['wait_p95_s'])}")
     if chosen is None:
         raise CheckFailed(f"teamstack recommend: no profile keeps the p95 queue wait within "
-                          f"{args.wait_p95:g} min on {trace.name}; raise --wait-p95 or the "
-                          "quota (--max-gpus)")
+                          f"{args.wait_p95:g} min on {trace.name}"
+                          + (" within the budget" if args.budget_usd else "")
+                          + "; raise --wait-p95 or the quota (--max-gpus)")
+    if args.write:
+        s = chosen.summary()
+        write_gpu(Path(args.stack), s["profile"], s["instance_types"], int(s["max_gpus"]))
+        err.print(f"wrote gpu: profile {s['profile']}, instance_types "
+                  f"{s['instance_types']}, max_gpus {s['max_gpus']} to {args.stack}")
     return ExitCode.OK

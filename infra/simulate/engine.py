@@ -2,27 +2,31 @@
 
 Model (the assumptions every figure rests on):
 
-* Nodes all have ``node.gpus`` GPUs. A job asking for fewer GPUs than a node holds is packed
-  best-fit onto one node (fractional GPUs, as in GPU-sharing traces, are packed in thousandths);
-  a job asking for a node or more takes ``ceil(gpus / node.gpus)`` whole, empty nodes.
+* The pool is a list of instance types (``NodeType``: GPUs and hourly prices). A job asking
+  for less than the largest type holds is packed best-fit onto one node of any type
+  (fractional GPUs, as in GPU-sharing traces, are packed in thousandths); a larger job takes
+  ``ceil(gpus / largest)`` whole, empty nodes of the largest type (a gang).
 * Pending jobs are started greedily in submit order, skipping those that do not fit yet
   (the Kubernetes scheduler's behaviour), except that the earliest waiting multi-node job
   keeps the empty nodes it needs (as its pods would be bound to them one by one): small jobs
   may not starve it by taking each node as it becomes ready.
 * Provisioning packs the pending jobs that do not fit onto booting and empty nodes, then
-  launches new nodes for the rest (first-fit decreasing), up to ``max_nodes``; a node is
+  launches new nodes for the rest, choosing types as Karpenter does (``provision.py``), up
+  to ``max_nodes`` and ``max_gpus``; under the cap, jobs queue in submit order. A node is
   usable ``boot_delay_s`` after launch and billed from launch, per second.
 * A node is removed once empty for ``empty_delay_s``, unless that would take the pool below
   its floor (``min_nodes`` and any active warm window), jobs are waiting for whole empty
   nodes, a blackout blocks it, or a scale-up happened within ``scale_down_delay_after_add_s``.
-* With ``consolidate_underutilized``, a node that has been under-used for
-  ``underutilized_delay_s`` (under the threshold, or any node if there is none) is removed if
-  all its jobs fit on other partly used nodes; they restart there from their last checkpoint.
-  Checks run when a job leaves the node (a node never re-checked later for space freed
-  elsewhere: a simplification). ``protect_running`` (do-not-disrupt) forbids it.
-* Spot nodes are interrupted at ``spot_interruptions_per_node_hour`` (exponential, seeded);
-  their jobs lose the work since their last checkpoint and queue again at their original
-  priority. The billing window ends when the last job ends.
+* With ``consolidate_underutilized`` (``consolidate.py``), an under-used node is removed if
+  all its jobs fit on other partly used nodes, or (Karpenter only) replaced by a cheaper type
+  that holds them; moved jobs restart from their last checkpoint. ``protect_running``
+  (do-not-disrupt) forbids it.
+* Spot: each launch finds no spot capacity with ``spot_unavailable_probability`` (seeded);
+  then the node is on-demand if the policy allows both, else the launch is retried a minute
+  later. Spot nodes are interrupted at their type's rate (``NodeType.spot_interruptions_per_
+  hour``, else ``spot_interruptions_per_node_hour``; exponential, seeded); their jobs lose the
+  work since their last checkpoint and queue again at their original priority. The billing
+  window ends when the last job ends.
 
 While the pool is idle (no job queued or running) and the next job is weeks away, the warm-window
 calendar would otherwise be replayed day by day: a week that repeats exactly (same nodes, floors
@@ -33,7 +37,8 @@ jump may be an hour off its local time.
 
 A job's wait is all the time it spends pending: before its first start and after each
 interruption. The oracle (see ``oracle.py``) prices the jobs' GPU-seconds at the cheapest
-rate the policy allows, with no idle, boot or wait; every result carries its ratio to it.
+rate the policy allows, the floor at the cheapest rate of any type and capacity type; every
+result carries its ratio to both.
 """
 
 from __future__ import annotations
@@ -43,117 +48,60 @@ import math
 import random
 from bisect import bisect_left, insort
 from collections import Counter
-from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo
+from collections.abc import Sequence
 
-from croniter import croniter
-
-from infra.simulate.oracle import oracle_cost
-from infra.simulate.policy import SimPolicy, Window
+from infra.simulate import consolidate
+from infra.simulate.calendar import WindowCalendar
+from infra.simulate.model import MILLI, NodeType, SimOptions, _Node
+from infra.simulate.policy import SimPolicy
+from infra.simulate.provision import Offer, provision
+from infra.simulate.summary import SimResult, percentile, summarize
 from infra.simulate.trace import Trace
+
+__all__ = ["NodeType", "SimOptions", "SimResult", "Simulator", "percentile", "simulate"]
 
 # Event kinds; at equal times they run in this order (capacity is freed before it is asked
 # for, and provisioning sees everything that happened at that instant).
 _COMPLETE, _READY, _INTERRUPT, _ARRIVE, _WINDOW, _IDLE, _CONSOLIDATE, _PROVISION = range(8)
-MILLI = 1000
 WEEK_S = 7 * 86400.0
-
-
-@dataclass(frozen=True)
-class NodeType:
-    """The pool's node: GPUs per node and its hourly prices."""
-
-    instance_type: str
-    gpus: int
-    on_demand_hourly: float
-    spot_hourly: float
-
-
-@dataclass(frozen=True)
-class SimOptions:
-    """Environment of a replay, as opposed to the policy under test."""
-
-    # ~1.5 interruptions per node-month: AWS Spot Advisor's "5-10%" monthly band for GPU
-    # instances is per instance; busy GPU pools see more. Set 0 to ignore interruptions.
-    spot_interruptions_per_node_hour: float = 0.002
-    checkpoint_interval_s: float = 1800.0
-    seed: int = 1
-    # Trace time 0; 2024-01-01 was a Monday, so windows line up with a working week.
-    trace_start: datetime = datetime(2024, 1, 1, tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class SimResult:
-    """Figures of one replay (plain data; ``to_dict`` for JSON)."""
-
-    policy: str
-    kind: str
-    capacity: str
-    instance_type: str
-    node_gpus: int
-    jobs: int
-    unschedulable: int
-    node_hours: float
-    cost_usd: float
-    oracle_cost_usd: float
-    cost_ratio: float
-    gpu_utilisation: float
-    wait_p50_s: float
-    wait_p95_s: float
-    wait_max_s: float
-    wait_mean_s: float
-    interruptions: int
-    disruptions: int
-    lost_gpu_hours: float
-    nodes_launched: int
-    peak_nodes: int
-    span_hours: float
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    """Linear-interpolation percentile of sorted ``values`` (numpy's default method)."""
-    if not values:
-        return 0.0
-    position = fraction * (len(values) - 1)
-    low = math.floor(position)
-    high = min(low + 1, len(values) - 1)
-    return values[low] + (values[high] - values[low]) * (position - low)
-
-
-class _Node:
-    __slots__ = ("alive", "empty_since", "free", "id", "jobs", "launched", "ready", "spot",
-                 "version")
-
-    def __init__(self, node_id: int, spot: bool, launched: float, capacity: int) -> None:
-        self.id = node_id
-        self.spot = spot
-        self.launched = launched
-        self.ready = False
-        self.alive = True
-        self.free = capacity
-        self.jobs: set[int] = set()
-        self.version = 0
-        self.empty_since = launched
 
 
 class Simulator:
     """One replay. Use ``simulate()``; the class keeps the state between events."""
 
-    def __init__(self, trace: Trace, policy: SimPolicy, node: NodeType,
+    def __init__(self, trace: Trace, policy: SimPolicy, node: NodeType | Sequence[NodeType],
                  options: SimOptions | None = None) -> None:
-        if node.gpus < 1:
-            raise ValueError("a node needs at least one GPU")
+        pool = (node,) if isinstance(node, NodeType) else tuple(node)
+        if not pool or any(t.gpus < 1 for t in pool):
+            raise ValueError("a pool needs instance types with at least one GPU")
+        self.pool = pool
+        gpu_cap = policy.max_gpus
+        if gpu_cap is not None:
+            # A cap below every type is raised to one node of the smallest type.
+            gpu_cap = max(gpu_cap, min(t.gpus for t in pool))
+            pool = tuple(t for t in pool if t.gpus <= gpu_cap)
+        # Smallest first; the gang/floor type is the largest, cheapest per hour among equals.
+        self.types = tuple(sorted(pool, key=lambda t: (t.gpus, t.on_demand_hourly)))
+        self.big = max(range(len(self.types)),
+                       key=lambda i: (self.types[i].gpus, -self.types[i].on_demand_hourly))
+        self.node_type = self.types[self.big]
+        # Warm floors of profiles are the cheapest node per hour; static pools the largest.
+        self.floor_type = self.big if policy.floor_node == "largest" else min(
+            range(len(self.types)), key=lambda i: (self.types[i].hourly(policy.spot),
+                                                   -self.types[i].gpus))
         self.trace = trace
         self.policy = policy
-        self.node_type = node
         self.options = options or SimOptions()
-        self.cap = node.gpus * MILLI
+        self.cap = self.node_type.gpus * MILLI
+        self.gpu_cap = math.inf if gpu_cap is None else gpu_cap * MILLI
+        self.offers = [Offer(i, t.gpus * MILLI, t.hourly(policy.spot))
+                       for i, t in enumerate(self.types)]
+        if policy.spot and not policy.on_demand_fallback and \
+                self.options.spot_unavailable_probability >= 1:
+            raise ValueError("spot capacity is never available and the policy allows no "
+                             "on-demand: it would never launch a node")
         self.rng = random.Random(self.options.seed)
+        self.capacity_rng = random.Random(self.options.seed + 7919)
         n = len(trace)
         self.demand = [max(1, round(g * MILLI)) for g in trace.gpus]
         self.key = [d if d < self.cap else math.ceil(d / self.cap) * self.cap
@@ -170,7 +118,11 @@ class Simulator:
         self.nodes: dict[int, _Node] = {}
         self.next_node_id = 0
         self.alive = 0
+        self.alive_cap = 0
         self.booting = 0
+        self.booting_caps: Counter[int] = Counter()
+        self.empty_caps: Counter[int] = Counter()  # ready, empty nodes by capacity
+        self.replacements: dict[int, tuple[int, int]] = {}  # new node -> (old node, version)
         self.buckets: dict[int, dict[int, None]] = {}
         self.free_keys: list[int] = []
         self.pending: dict[int, list[int]] = {}
@@ -178,12 +130,17 @@ class Simulator:
         self.held: set[int] = set()
         self.provision_queued = False
         self.last_scale_up = -math.inf
-        self.active_floors: Counter[int] = Counter()
-        self.blackouts: Counter[str] = Counter()
-        self.window_iters: list[croniter | None] = []
-        self.windows: list[Window] = [*policy.warm_windows, *policy.blackouts]
+        self.calendar = WindowCalendar(policy.warm_windows, policy.blackouts,
+                                       self.options.trace_start)
         # accounting
         self.node_seconds = {True: 0.0, False: 0.0}
+        self.cost_usd = 0.0
+        self.node_gpu_seconds = 0.0
+        self.launches_by_type: Counter[str] = Counter()
+        self.spot_unavailable = 0
+        self.on_demand_fallbacks = 0
+        self.replaced = 0
+        self.peak_gpus = 0
         self.busy_gpu_s = 0.0
         self.lost_gpu_s = 0.0
         self.interruptions = 0
@@ -202,6 +159,8 @@ class Simulator:
         heapq.heappush(self.events, (time, kind, self.seq, a, b))
 
     def _bucket_add(self, node: _Node) -> None:
+        if node.free == node.cap:
+            self.empty_caps[node.cap] += 1
         bucket = self.buckets.get(node.free)
         if bucket is None:
             bucket = self.buckets[node.free] = {}
@@ -209,6 +168,8 @@ class Simulator:
         bucket[node.id] = None
 
     def _bucket_remove(self, node: _Node) -> None:
+        if node.free == node.cap:
+            self.empty_caps[node.cap] -= 1
         bucket = self.buckets[node.free]
         del bucket[node.id]
         if not bucket:
@@ -222,39 +183,76 @@ class Simulator:
 
     @property
     def floor(self) -> int:
-        top = max(self.active_floors) if self.active_floors else 0
-        floor = max(self.policy.min_nodes, top)
+        floor = max(self.policy.min_nodes, self.calendar.top_floor)
+        if self.gpu_cap != math.inf:
+            floor = min(floor, int(self.gpu_cap // (self.types[self.floor_type].gpus * MILLI)))
         return floor if self.policy.max_nodes is None else min(floor, self.policy.max_nodes)
 
     def _blocked(self, reason: str) -> bool:
-        return bool(self.blackouts["*"] or self.blackouts[reason])
+        return self.calendar.blocked(reason)
 
     # ------------------------------------------------------------------------------ nodes
-    def _launch(self, count: int) -> None:
-        rate = self.options.spot_interruptions_per_node_hour
-        for _ in range(count):
-            node = _Node(self.next_node_id, self.policy.spot, self.now, self.cap)
-            self.next_node_id += 1
-            self.nodes[node.id] = node
-            self.alive += 1
+    def _spot_rate(self, node: _Node) -> float:
+        rate = self.types[node.type].spot_interruptions_per_hour
+        return self.options.spot_interruptions_per_node_hour if rate is None else rate
+
+    def _add_node(self, type_index: int, spot: bool, ready: bool) -> _Node:
+        cap = self.types[type_index].gpus * MILLI
+        node = _Node(self.next_node_id, type_index, spot, self.now, cap)
+        self.next_node_id += 1
+        self.nodes[node.id] = node
+        self.alive += 1
+        self.alive_cap += cap
+        self.launches_by_type[self.types[type_index].instance_type] += 1
+        if ready:
+            node.ready = True
+            self._bucket_add(node)
+            self._became_empty(node)
+        else:
             self.booting += 1
+            self.booting_caps[cap] += 1
             self.launched += 1
             self._push(self.now + self.policy.boot_delay_s, _READY, node.id)
-            if node.spot and rate > 0:
-                self._push(self.now + self.rng.expovariate(rate / 3600.0), _INTERRUPT, node.id)
-        if count:
-            self.last_scale_up = self.now
-            self.peak = max(self.peak, self.alive)
+        rate = self._spot_rate(node)
+        if spot and rate > 0:
+            self._push(self.now + self.rng.expovariate(rate / 3600.0), _INTERRUPT, node.id)
+        self.peak = max(self.peak, self.alive)
+        self.peak_gpus = max(self.peak_gpus, self.alive_cap // MILLI)
+        return node
+
+    def _launch_node(self, type_index: int) -> _Node | None:
+        """Launch one node; None if spot had no capacity and on-demand is not allowed."""
+        spot = self.policy.spot
+        chance = self.options.spot_unavailable_probability
+        if spot and chance > 0 and self.capacity_rng.random() < chance:
+            self.spot_unavailable += 1
+            if not self.policy.on_demand_fallback:
+                self._request_provisioning(self.options.spot_retry_s)
+                return None
+            spot = False
+            self.on_demand_fallbacks += 1
+        node = self._add_node(type_index, spot, ready=False)
+        self.last_scale_up = self.now
+        return node
+
+    def _launch(self, count: int, type_index: int | None = None) -> None:
+        for _ in range(count):
+            self._launch_node(self.big if type_index is None else type_index)
 
     def _terminate(self, node: _Node) -> None:
         node.alive = False
         self.alive -= 1
+        self.alive_cap -= node.cap
         if node.ready:
             self._bucket_remove(node)
         else:
             self.booting -= 1
+            self.booting_caps[node.cap] -= 1
         self.held.discard(node.id)
-        self.node_seconds[node.spot] += self.now - node.launched
+        lived = self.now - node.launched
+        self.node_seconds[node.spot] += lived
+        self.node_gpu_seconds += lived * node.cap / MILLI
+        self.cost_usd += lived * self.types[node.type].hourly(node.spot) / 3600.0
         del self.nodes[node.id]
 
     def _became_empty(self, node: _Node) -> None:
@@ -303,7 +301,7 @@ class Simulator:
         for node in nodes:
             if not (node.alive and node.ready):
                 continue
-            if node.free == self.cap:
+            if node.free == node.cap:
                 self._became_empty(node)
             elif self.policy.consolidate_underutilized:
                 self._push(self.now + self.policy.underutilized_delay_s, _CONSOLIDATE, node.id,
@@ -369,136 +367,57 @@ class Simulator:
         for node_id in list(self.held):
             node = self.nodes.get(node_id)
             self.held.discard(node_id)
-            if node is not None and node.ready and node.free == self.cap:
+            if node is not None and node.ready and node.free == node.cap:
                 when = max(self.now, node.empty_since + self.policy.empty_delay_s)
                 self._push(when, _IDLE, node.id, node.version)
 
     # ------------------------------------------------------------------------ provisioning
-    def _request_provisioning(self) -> None:
+    def _request_provisioning(self, delay: float | None = None) -> None:
         if not self.provision_queued:
             self.provision_queued = True
-            self._push(self.now + self.policy.provision_delay_s, _PROVISION)
+            wait = self.policy.provision_delay_s if delay is None else delay
+            self._push(self.now + wait, _PROVISION)
 
     def _provision(self) -> None:
-        self.provision_queued = False
-        if self.alive < self.floor:
-            self._launch(self.floor - self.alive)
-        if not self.pending_count:
-            return
-        budget = math.inf if self.policy.max_nodes is None else self.policy.max_nodes - self.alive
-        if budget <= 0:
-            return
-        cap = self.cap
-        # Projected bins: empty ready nodes and booting nodes (all will be empty).
-        bins: dict[int, int] = {}
-        bin_keys: list[int] = []
-        if len(self.buckets.get(cap, ())) + self.booting:
-            bins[cap] = len(self.buckets.get(cap, ())) + self.booting
-            bin_keys.append(cap)
-        launches = 0
-        for key in sorted(self.pending, reverse=True):
-            for _job in self.pending[key]:
-                if budget <= 0:
-                    break
-                if key >= cap:
-                    need_nodes = key // cap
-                    use = min(need_nodes, bins.get(cap, 0))
-                    extra = need_nodes - use
-                    if extra > budget:
-                        continue
-                    if use:
-                        bins[cap] -= use
-                        if not bins[cap]:
-                            del bins[cap]
-                            del bin_keys[bisect_left(bin_keys, cap)]
-                    launches += extra
-                    budget -= extra
-                    continue
-                i = bisect_left(bin_keys, key)
-                if i < len(bin_keys):
-                    free = bin_keys[i]
-                    bins[free] -= 1
-                    if not bins[free]:
-                        del bins[free]
-                        del bin_keys[i]
-                else:
-                    free = cap
-                    launches += 1
-                    budget -= 1
-                rest = free - key
-                if rest and rest not in bins:
-                    insort(bin_keys, rest)
-                    bins[rest] = 0
-                if rest:
-                    bins[rest] += 1
-            if budget <= 0:
-                break
-        self._launch(launches)
+        provision(self)
 
     # ---------------------------------------------------------------------------- windows
-    def _to_seconds(self, moment: datetime) -> float:
-        return (moment - self.options.trace_start).total_seconds()
-
-    def _window_start_iter(self, window: Window, start: float) -> croniter:
-        zone = ZoneInfo(window.timezone)
-        base = (self.options.trace_start + timedelta(seconds=start)).astimezone(zone)
-        return croniter(window.cron, base)
-
     def _apply_window(self, index: int, opening: bool) -> None:
-        window = self.windows[index]
-        delta = 1 if opening else -1
-        if index < len(self.policy.warm_windows):
-            self.active_floors[window.value] += delta
-            if self.active_floors[window.value] <= 0:
-                del self.active_floors[window.value]
+        self.calendar.apply(index, opening)
+        if self.calendar.is_warm(index):
             if opening:
                 self._request_provisioning()
             else:
                 self._release_held_and_recheck()
-        else:
-            for reason in window.reasons or ("*",):
-                self.blackouts[reason] += delta
-            if not opening:
-                self._release_held_and_recheck()
+        elif not opening:
+            self._release_held_and_recheck()
 
     def _release_held_and_recheck(self) -> None:
         for node in self.nodes.values():
             if not node.ready:
                 continue
-            if node.free == self.cap:
+            if node.free == node.cap:
                 self.held.add(node.id)
             elif self.policy.consolidate_underutilized:
                 self._push(self.now, _CONSOLIDATE, node.id, node.version)
         self._recheck_held()
 
     def _start_windows(self, t0: float) -> None:
-        for index, window in enumerate(self.windows):
-            if window.cron is None:
-                if index < len(self.policy.warm_windows):
-                    self.active_floors[window.value] += 1
-                else:
-                    for reason in window.reasons or ("*",):
-                        self.blackouts[reason] += 1
-                self.window_iters.append(None)
-                continue
-            it = self._window_start_iter(window, t0 - window.duration_s)
-            self.window_iters.append(it)
-            start = self._to_seconds(it.get_next(datetime))
-            while start <= t0:  # windows already open when the trace begins
-                if start + window.duration_s > t0:
-                    self._apply_window(index, True)
-                    self._push(start + window.duration_s, _WINDOW, index, 0)
-                start = self._to_seconds(it.get_next(datetime))
-            self._push(start, _WINDOW, index, 1)
+        for action, index, time in self.calendar.begin(t0):
+            if action == "open":
+                self._apply_window(index, True)
+                self._push(time, _WINDOW, index, 0)
+            else:
+                self._push(time, _WINDOW, index, 1)
 
     def _on_window(self, index: int, opening: int) -> None:
-        window = self.windows[index]
+        window = self.calendar.windows[index]
         if opening:
             self._apply_window(index, True)
             self._push(self.now + window.duration_s, _WINDOW, index, 0)
-            it = self.window_iters[index]
-            if it is not None:
-                self._push(self._to_seconds(it.get_next(datetime)), _WINDOW, index, 1)
+            following = self.calendar.next_opening(index)
+            if following is not None:
+                self._push(following, _WINDOW, index, 1)
         else:
             self._apply_window(index, False)
 
@@ -509,8 +428,9 @@ class Simulator:
         if self.pending_count or self.booting or any(n.jobs for n in self.nodes.values()):
             return None
         spot = sum(1 for n in self.nodes.values() if n.spot)
-        return (spot, self.alive - spot, len(self.held), sorted(self.active_floors.items()),
-                sorted(self.blackouts.items()))
+        return (spot, self.alive - spot, len(self.held),
+                sorted(self.calendar.active_floors.items()),
+                sorted(self.calendar.blackouts.items()))
 
     def _accrued(self) -> dict[bool, float]:
         """Node-seconds billed so far, counting alive nodes up to now."""
@@ -555,7 +475,9 @@ class Simulator:
             self.node_seconds[spot] += weeks * per_week - alive * shift
         self.launched += weeks * int(launches)
         # Interruptions of idle spot nodes cost nothing but are counted: their expected number.
-        rate = self.options.spot_interruptions_per_node_hour / 3600.0
+        spot_nodes = [n for n in self.nodes.values() if n.spot]
+        rate = (sum(self._spot_rate(n) for n in spot_nodes) / len(spot_nodes) / 3600.0
+                if spot_nodes else 0.0)
         self.interruptions += round(weeks * spot_s * rate)
         self.events[:] = [(t if kind == _ARRIVE else t + shift, kind, seq, a, b)
                           for t, kind, seq, a, b in self.events]  # in place: run() holds it
@@ -566,16 +488,15 @@ class Simulator:
             node.empty_since += shift
         openings = {a: t for t, kind, _, a, b in self.events if kind == _WINDOW and b == 1}
         openings[0] = self.now
-        for index, window in enumerate(self.windows):
-            if self.window_iters[index] is not None and index in openings:
-                self.window_iters[index] = self._window_start_iter(window, openings[index])
+        for index, opening in openings.items():
+            self.calendar.restart(index, opening)
         self.idle_weeks = [(self.now, state, self._accrued(), self.launched, self.interruptions)]
 
     # ---------------------------------------------------------------------- scale-down
     def _on_idle(self, node: _Node, version: int) -> None:
-        if node.version != version or not node.ready or node.free != self.cap:
+        if node.version != version or not node.ready or node.free != node.cap:
             return
-        if self.pending_count or self.alive - 1 < self.floor or self._blocked("Empty"):
+        if self._wanted(node) or self.alive - 1 < self.floor or self._blocked("Empty"):
             self.held.add(node.id)  # revisited when the queue moves or a window closes
             return
         hold_until = self.last_scale_up + self.policy.scale_down_delay_after_add_s
@@ -583,75 +504,41 @@ class Simulator:
             self._push(hold_until, _IDLE, node.id, version)
             return
         self._terminate(node)
+        if self.pending_count:
+            self._request_provisioning()  # under a cap, its room may go to another type
 
-    def _on_consolidate(self, node: _Node, version: int) -> None:
-        policy = self.policy
-        if node.version != version or not node.ready or node.free in (0, self.cap):
-            return
-        used = self.cap - node.free
-        if policy.underutilized_threshold is not None and \
-                used >= policy.underutilized_threshold * self.cap:
-            return
-        if policy.protect_running or self.pending_count or self.alive - 1 < self.floor:
-            return
-        if self._blocked("Underutilized"):
-            return  # a closing blackout re-checks every node
-        hold_until = self.last_scale_up + policy.scale_down_delay_after_add_s
-        if self.now < hold_until:
-            self._push(hold_until, _CONSOLIDATE, node.id, version)
-            return
-        jobs = sorted(node.jobs, key=lambda j: -self.demand[j])
-        if any(self.key[j] >= self.cap for j in jobs):
-            return
-        self._bucket_remove(node)
-        moves: list[tuple[int, _Node]] = []
-        fits = True
-        for job in jobs:
-            i = bisect_left(self.free_keys, self.demand[job])
-            if i == len(self.free_keys) or self.free_keys[i] == self.cap:
-                fits = False  # moving onto an empty node saves nothing
-                break
-            target = self.nodes[next(iter(self.buckets[self.free_keys[i]]))]
-            self._set_free(target, target.free - self.demand[job])
-            moves.append((job, target))
-        if not fits:
-            for job, target in reversed(moves):
-                self._set_free(target, target.free + self.demand[job])
-            self._bucket_add(node)
-            return
-        self._bucket_add(node)
-        for job, target in moves:
-            self.busy_gpu_s += (self.now - self.run_start[job]) * self.trace.gpus[job]
-            self._lose_progress(job)
-            node.jobs.discard(job)
-            target.jobs.add(job)
-            target.version += 1
-            self.disruptions += 1
-            self._run(job, (target,))
-        self._terminate(node)
+    def _wanted(self, node: _Node) -> bool:
+        """Whether a waiting job could use this empty node (a gang, or a job it fits).
+
+        An empty node no waiting job fits is not kept: under a GPU cap it would block the
+        launch of a type the queue needs.
+        """
+        if not self.pending_count:
+            return False
+        keys = self.pending.keys()
+        return min(keys) <= node.cap or (node.cap == self.cap and max(keys) >= self.cap)
 
     # -------------------------------------------------------------------------------- run
+    def schedulable(self, job: int) -> bool:
+        """Whether the job can ever run under the pool's node and GPU limits."""
+        key = self.key[job]
+        if key < self.cap:
+            return True
+        max_nodes = self.policy.max_nodes
+        if max_nodes is not None and key // self.cap > max_nodes:
+            return False
+        return key <= self.gpu_cap
+
     def run(self) -> SimResult:
         trace, policy = self.trace, self.policy
         n = len(trace)
         t0 = self.now
         self._start_windows(t0)
         for _ in range(self.floor):  # the pool exists before the trace begins
-            node = _Node(self.next_node_id, policy.spot, t0, self.cap)
-            self.next_node_id += 1
-            node.ready = True
-            self.nodes[node.id] = node
-            self.alive += 1
-            self._bucket_add(node)
-            self._became_empty(node)
-            if node.spot and self.options.spot_interruptions_per_node_hour > 0:
-                rate = self.options.spot_interruptions_per_node_hour / 3600.0
-                self._push(t0 + self.rng.expovariate(rate), _INTERRUPT, node.id)
+            self._add_node(self.floor_type, policy.spot, ready=True)
         self.peak = self.alive
-        max_nodes = policy.max_nodes
         for job in range(n):
-            if max_nodes is not None and self.key[job] >= self.cap and \
-                    self.key[job] // self.cap > max_nodes:
+            if not self.schedulable(job):
                 self.unschedulable += 1
                 continue
             self._push(trace.submit[job], _ARRIVE, job)
@@ -681,9 +568,12 @@ class Simulator:
                     continue
                 node.ready = True
                 self.booting -= 1
+                self.booting_caps[node.cap] -= 1
                 self._bucket_add(node)
+                if node.id in self.replacements:
+                    consolidate.complete_replacement(self, node)
                 self._schedule()
-                if node.alive and node.free == self.cap and not node.jobs:
+                if node.alive and node.free == node.cap and not node.jobs:
                     self._became_empty(node)
                 self._request_provisioning()
             elif kind == _PROVISION:
@@ -695,7 +585,7 @@ class Simulator:
             elif kind == _CONSOLIDATE:
                 node = self.nodes.get(a)
                 if node is not None:
-                    self._on_consolidate(node, b)
+                    consolidate.on_consolidate(self, node, b)
             elif kind == _INTERRUPT:
                 node = self.nodes.get(a)
                 if node is None:
@@ -721,32 +611,7 @@ class Simulator:
                                f"{target - self.done} jobs unfinished")
         for node in list(self.nodes.values()):
             self._terminate(node)
-        return self._result(t0)
-
-    def _result(self, t0: float) -> SimResult:
-        node = self.node_type
-        spot_s, od_s = self.node_seconds[True], self.node_seconds[False]
-        cost = (spot_s * node.spot_hourly + od_s * node.on_demand_hourly) / 3600.0
-        scheduled = [j for j in range(len(self.trace))
-                     if not (self.policy.max_nodes is not None and self.key[j] >= self.cap
-                             and self.key[j] // self.cap > self.policy.max_nodes)]
-        gpu_s = math.fsum(self.trace.duration[j] * self.trace.gpus[j] for j in scheduled)
-        oracle = oracle_cost(gpu_s, node, spot_allowed=self.policy.spot)
-        waits = sorted(self.wait[j] for j in scheduled)
-        capacity_gpu_s = (spot_s + od_s) * node.gpus
-        return SimResult(
-            policy=self.policy.name, kind=self.policy.kind, capacity=self.policy.capacity,
-            instance_type=node.instance_type, node_gpus=node.gpus, jobs=len(scheduled),
-            unschedulable=self.unschedulable, node_hours=(spot_s + od_s) / 3600.0,
-            cost_usd=cost, oracle_cost_usd=oracle,
-            cost_ratio=cost / oracle if oracle > 0 else (1.0 if cost == 0 else math.inf),
-            gpu_utilisation=self.busy_gpu_s / capacity_gpu_s if capacity_gpu_s else 0.0,
-            wait_p50_s=percentile(waits, 0.50), wait_p95_s=percentile(waits, 0.95),
-            wait_max_s=waits[-1] if waits else 0.0,
-            wait_mean_s=math.fsum(waits) / len(waits) if waits else 0.0,
-            interruptions=self.interruptions, disruptions=self.disruptions,
-            lost_gpu_hours=self.lost_gpu_s / 3600.0, nodes_launched=self.launched,
-            peak_nodes=self.peak, span_hours=(self.now - t0) / 3600.0)
+        return summarize(self, t0)
 
 
 def _week_delta(start: tuple[Any, ...], end: tuple[Any, ...]) -> tuple[float, float, float]:

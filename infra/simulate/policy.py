@@ -50,6 +50,9 @@ class SimPolicy:
     protect_running: bool = False
     min_nodes: int = 0
     max_nodes: int | None = None
+    max_gpus: int | None = None  # the pool's GPU cap (all instance types together)
+    on_demand_fallback: bool = False  # a spot policy that also allows on-demand
+    floor_node: str = "largest"  # type of floor nodes: "largest" or "cheapest" per hour
     warm_windows: tuple[Window, ...] = ()
     blackouts: tuple[Window, ...] = ()
     provision_delay_s: float = 0.0
@@ -58,7 +61,9 @@ class SimPolicy:
 
     @property
     def capacity(self) -> str:
-        return "spot" if self.spot else "on-demand"
+        if self.spot:
+            return "spot+on-demand" if self.on_demand_fallback else "spot"
+        return "on-demand"
 
 
 def from_bundle(bundle: PolicyBundle, *, node_gpus: int, max_gpus: int | None = None,
@@ -82,12 +87,19 @@ def from_bundle(bundle: PolicyBundle, *, node_gpus: int, max_gpus: int | None = 
         for b in k.budgets if b.nodes.strip() == "0")
     return SimPolicy(
         name=bundle.profile, kind="profile", spot="spot" in k.capacity_types,
+        on_demand_fallback="spot" in k.capacity_types and "on-demand" in k.capacity_types,
         empty_delay_s=after,
         consolidate_underutilized=k.consolidation_policy == "WhenEmptyOrUnderutilized",
         underutilized_delay_s=after, protect_running=k.do_not_disrupt_training,
-        min_nodes=always, max_nodes=None if max_gpus is None else max(1, max_gpus // node_gpus),
+        min_nodes=always, max_gpus=_cap(max_gpus, node_gpus), floor_node="cheapest",
         warm_windows=warm, blackouts=blackouts, boot_delay_s=boot_delay_s,
         description=bundle.summary)
+
+
+def _cap(max_gpus: int | None, node_gpus: int) -> int | None:
+    """The GPU cap as given (``node_gpus`` is kept for callers; the engine raises a cap below
+    every instance type to one node of the smallest, as the old node limit did)."""
+    return max_gpus
 
 
 def profile_policy(name: str, *, node_gpus: int, max_gpus: int | None = None,
@@ -106,6 +118,7 @@ def baseline_policy(name: str, *, peak_nodes: int, max_gpus: int | None, node_gp
                     boot_delay_s: float = DEFAULT_BOOT_DELAY_S) -> SimPolicy:
     """A baseline: what teams get from the stock autoscalers, or from sizing for the peak."""
     max_nodes = None if max_gpus is None else max(1, max_gpus // node_gpus)
+    cap = _cap(max_gpus, node_gpus)
     if name == "static-peak":
         nodes = peak_nodes if max_nodes is None else min(peak_nodes, max_nodes)
         return SimPolicy(
@@ -117,13 +130,13 @@ def baseline_policy(name: str, *, peak_nodes: int, max_gpus: int | None, node_gp
             name=name, kind="baseline", spot=False, empty_delay_s=600.0,
             consolidate_underutilized=True, underutilized_threshold=0.5,
             underutilized_delay_s=600.0, scale_down_delay_after_add_s=600.0,
-            max_nodes=max_nodes, provision_delay_s=10.0, boot_delay_s=boot_delay_s,
+            max_gpus=cap, provision_delay_s=10.0, boot_delay_s=boot_delay_s,
             description="scale down after 10 min unneeded, 10 min after a scale-up, "
                         "utilisation threshold 0.5, 10 s scan interval")
     if name == "karpenter-defaults":
         return SimPolicy(
             name=name, kind="baseline", spot=False, empty_delay_s=0.0,
-            consolidate_underutilized=True, underutilized_delay_s=0.0, max_nodes=max_nodes,
+            consolidate_underutilized=True, underutilized_delay_s=0.0, max_gpus=cap,
             boot_delay_s=boot_delay_s,
             description="WhenEmptyOrUnderutilized, consolidateAfter 0s, on-demand")
     raise KeyError(f"unknown baseline {name!r}; expected one of: {', '.join(BASELINE_NAMES)}")

@@ -1,7 +1,8 @@
 """Replay a trace under every profile and baseline; pick the cheapest profile that is fast enough.
 
 Baselines are replayed for comparison only and are never recommended: they are what a team
-gets without a profile, not something teamstack configures.
+gets without a profile, not something teamstack configures. ``search.py`` builds the whole
+sizing search (profiles x instance sets x caps) on these pieces.
 """
 
 from __future__ import annotations
@@ -24,23 +25,32 @@ from infra.simulate.trace import Trace
 
 @dataclass(frozen=True)
 class Replay:
-    """How to replay: the node, the quota and the environment."""
+    """How to replay: the pool (one type or several), the quota and the environment."""
 
-    node: NodeType
+    node: NodeType | tuple[NodeType, ...]
     options: SimOptions
     max_gpus: int | None = None
     boot_delay_s: float = DEFAULT_BOOT_DELAY_S
     timezone: str = "UTC"
 
+    @property
+    def pool(self) -> tuple[NodeType, ...]:
+        return (self.node,) if isinstance(self.node, NodeType) else self.node
+
+    @property
+    def largest(self) -> NodeType:
+        return max(self.pool, key=lambda t: (t.gpus, -t.on_demand_hourly))
+
 
 def build_policy(name: str, trace: Trace, replay: Replay) -> SimPolicy:
     """A profile or baseline by name (KeyError if it is neither)."""
+    gpus = replay.largest.gpus
     if name in PROFILE_NAMES:
-        return profile_policy(name, node_gpus=replay.node.gpus, max_gpus=replay.max_gpus,
+        return profile_policy(name, node_gpus=gpus, max_gpus=replay.max_gpus,
                               boot_delay_s=replay.boot_delay_s, timezone=replay.timezone)
-    peak = peak_nodes(trace.submit, trace.duration, trace.gpus, replay.node.gpus)
+    peak = peak_nodes(trace.submit, trace.duration, trace.gpus, gpus)
     return baseline_policy(name, peak_nodes=peak, max_gpus=replay.max_gpus,
-                           node_gpus=replay.node.gpus, boot_delay_s=replay.boot_delay_s)
+                           node_gpus=gpus, boot_delay_s=replay.boot_delay_s)
 
 
 def compare(trace: Trace, replay: Replay,
@@ -50,7 +60,7 @@ def compare(trace: Trace, replay: Replay,
     for name in PROFILE_NAMES + BASELINE_NAMES:
         if progress is not None:
             progress(name)
-        results.append(simulate(trace, build_policy(name, trace, replay), replay.node,
+        results.append(simulate(trace, build_policy(name, trace, replay), replay.pool,
                                 replay.options))
     return results
 

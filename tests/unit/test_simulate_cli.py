@@ -140,7 +140,15 @@ def test_cli_recommend_json_and_no_answer_exit(cli, tmp_path, capsys):
               "--format", "json"]
     assert cli(["recommend", "--wait-p95", "1", *common]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["recommended"] == "experiment"
+    assert data["recommended"]["profile"] == "experiment"
+    assert set(data["recommended"]) == {
+        "profile", "instance_types", "max_gpus", "cost_usd", "monthly_usd", "cost_ratio",
+        "cost_vs_floor", "wait_p50_s", "wait_p95_s", "lost_gpu_hours"}
+    assert data["recommended"]["instance_types"] == ["g5.xlarge"]
+    assert all("rejected_because" in c for c in data["candidates"])
+    assert [c for c in data["candidates"] if c["rejected_because"] is None] == [
+        c for c in data["candidates"] if c["policy"] == "experiment"
+        and c["max_gpus"] == data["recommended"]["max_gpus"]][:1]
     assert {c["policy"] for c in data["candidates"]} == {
         "interactive", "experiment", "scheduled-retrain", "adhoc-training", "service"}
     assert {b["policy"] for b in data["baselines"]} == {
