@@ -54,6 +54,7 @@ demo: venv
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check infra tests benchmarks
+	$(BIN)/mypy  # strict on infra/wiring, infra/components, infra/plan ([tool.mypy])
 	$(BIN)/yamllint -s .
 
 ## Every test: lint, unit, component (Pulumi mocks), integration (moto), roles (Molecule).
@@ -84,4 +85,4 @@ codeowners: venv
 	$(BIN)/teamstack codeowners
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis mutants
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis mutants

@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import json
 import sys
+import typing
 from typing import Any
 
-from infra.request import default_schema
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+from pydantic_core import to_jsonable_python
+
+from infra.request import PlatformRequest, TeamRequest, default_schema
 
 ROOTS = ("TeamRequest", "PlatformRequest")
 
@@ -31,11 +36,43 @@ def _type(prop: dict[str, Any]) -> str:
     return str(kind)
 
 
-def _default(prop: dict[str, Any], required: bool) -> str:
+def _models() -> dict[str, type[BaseModel]]:
+    """Every request model by its schema name, found from the two roots' field types."""
+    found: dict[str, type[BaseModel]] = {}
+
+    def walk(annotation: Any) -> None:
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            if annotation.__name__ in found:
+                return
+            found[annotation.__name__] = annotation
+            for info in annotation.model_fields.values():
+                walk(info.annotation)
+        for arg in typing.get_args(annotation):
+            walk(arg)
+
+    walk(TeamRequest)
+    walk(PlatformRequest)
+    return found
+
+
+def _default(prop: dict[str, Any], required: bool, info: FieldInfo | None = None) -> str:
+    """The default as a user would write it; a factory default (a list, a nested section) is
+    called, so the reference shows its value rather than leaving the reader to guess."""
     if required:
         return "**required**"
     if "default" in prop:
         return f"`{json.dumps(prop['default'])}`"
+    factory = info.default_factory if info is not None else None
+    if isinstance(factory, type) and issubclass(factory, BaseModel):
+        name = factory.__name__
+        try:
+            factory()
+        except ValueError:  # a section whose defaults alone do not validate
+            return f"see [{name}](#{name.lower()})"
+        return f"`{{}}`: each field of [{name}](#{name.lower()}) at its default"
+    if factory is not None:
+        value = factory()  # type: ignore[call-arg]
+        return f"`{json.dumps(to_jsonable_python(value))}`"
     return "(computed)"
 
 
@@ -55,6 +92,7 @@ def _constraints(prop: dict[str, Any]) -> str:
 def render() -> str:
     schema = default_schema()
     defs: dict[str, Any] = schema["$defs"]
+    models = _models()
     order: list[str] = []
 
     def visit(name: str) -> None:
@@ -87,10 +125,13 @@ def render() -> str:
         lines += ["| field | type | default | constraints | description |",
                   "|---|---|---|---|---|"]
         required = set(model.get("required", []))
+        fields = models[name].model_fields if name in models else {}
         for field, prop in model.get("properties", {}).items():
+            info = fields.get(field)
             desc = (prop.get("description") or "").replace("|", "\\|").replace("\n", " ")
             cons = _constraints(prop).replace("|", "\\|")
-            lines.append(f"| `{field}` | {_type(prop)} | {_default(prop, field in required)} "
+            default = _default(prop, field in required, info)
+            lines.append(f"| `{field}` | {_type(prop)} | {default} "
                          f"| {cons} | {desc} |")
         lines.append("")
     return "\n".join(lines)

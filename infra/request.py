@@ -88,13 +88,18 @@ class Budget(Model):
 
 class Member(Model):
     name: str = Field(pattern=r"^[a-z_][a-z0-9_-]{0,31}$",
-                      description="POSIX user name on desktops and in the shared home.")
+                      description="POSIX user name on desktops and in the shared home. "
+                                  "Renaming replaces the member's desktop and home volume.")
     email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", description="Work e-mail address.")
     desktop: str | None = Field(
         default=None,
-        description=f"Desktop size, one of: {', '.join(DESKTOP_SIZES)}. Omit for no desktop.")
+        description=f"Desktop size, one of: {', '.join(DESKTOP_SIZES)}. Omit for no desktop. "
+                    "A new size restarts the desktop on the new instance type (its home volume "
+                    "can grow, never shrink).")
     uid: int | None = Field(default=None, ge=2000, le=60000,
-                            description="POSIX uid; default assigned from the member's position.")
+                            description="POSIX uid; default 10001 + the member's position in "
+                                        "members. Set it before reordering members; changing "
+                                        "it replaces the member's home access point.")
     shell: Literal["bash", "zsh"] = Field(default="bash", description="Login shell.")
 
     @field_validator("desktop")
@@ -131,7 +136,9 @@ class Desktops(Model):
 
 class Bucket(Model):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,22}[a-z0-9]$",
-                      description="Purpose of the bucket; physical name <team>-<env>-<name>.")
+                      description="Purpose of the bucket; physical name <team>-<env>-<name>. "
+                                  "Renaming replaces the bucket: objects are not moved, copy "
+                                  "them first.")
     versioning: bool = Field(default=False, description="Keep object versions.")
     infrequent_access_after_days: int | None = Field(
         default=None, ge=30, description="Move objects to Standard-IA after this many days.")
@@ -164,7 +171,8 @@ class Storage(Model):
     buckets: list[Bucket] = Field(default_factory=list, description="S3 buckets for the team.")
     shared_home_gib: int | None = Field(
         default=None, ge=1, le=65536,
-        description="Expected size of the shared EFS home (for cost); omit for no shared home.")
+        description="Expected size of the shared EFS home (for cost); omit for no shared home. "
+                    "Removing it from a deployed stack deletes the home and every file in it.")
 
 
 class Gpu(Model):
@@ -314,7 +322,12 @@ class TeamRequest(Model):
     cost_center: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{1,31}$",
                              description="Cost center, set as the cost-allocation tag.")
     budget: Budget = Field(description="Monthly budget and alert thresholds.")
-    members: list[Member] = Field(default_factory=list, description="People in the team.")
+    members: list[Member] = Field(
+        default_factory=list,
+        description="People in the team. Append new members at the end: a member's default uid "
+                    "and desktop zone come from their position, so reordering or removing "
+                    "members changes uids (who owns which home files) and replaces desktops "
+                    "that move zone.")
     desktops: Desktops | None = Field(default=None, description="Desktop schedule and profile.")
     storage: Storage | None = Field(default=None, description="Buckets and shared home.")
     gpu: Gpu | None = Field(default=None, description="GPU capacity.")

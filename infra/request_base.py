@@ -24,7 +24,8 @@ TeamName = Annotated[
     str,
     Field(pattern=TEAM_PATTERN, min_length=2, max_length=20,
           description="Lowercase team name (letters, digits, single hyphens); unique per "
-                      "environment."),
+                      "environment. Every physical name derives from it: a new name is a new "
+                      "environment with new, empty buckets, not a rename."),
 ]
 
 

@@ -16,9 +16,13 @@ from infra.request_base import Environment, Model, _check_cidr
 
 
 class Network(Model):
-    cidr: str = Field(default="10.0.0.0/16", description="VPC address range.")
+    cidr: str = Field(default="10.0.0.0/16",
+                      description="VPC address range. Changing it replaces the VPC and "
+                                  "everything in it (hosts, clusters, mount targets).")
     availability_zones: int = Field(default=3, ge=2, le=6,
-                                    description="Zones to spread subnets across (at least 2).")
+                                    description="Zones to spread subnets across (at least 2). "
+                                                "Lowering it deletes the last zones' subnets "
+                                                "and what runs in them.")
     nat: Literal["single", "per-az"] = Field(
         default="per-az", description="One NAT gateway (cheaper) or one per zone (resilient).")
     flow_log_retention_days: int = Field(default=90, ge=1, le=3653,

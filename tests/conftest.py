@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.plan.graph import ResourceGraph
+from infra.graph import ResourceGraph
 from infra.plan.orchestrate import load_all, plan_loaded
 from infra.stackfile import stack_files
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -42,3 +43,16 @@ class TeamstackComponent(pulumi.ComponentResource):
     def child(self, **kwargs: Any) -> pulumi.ResourceOptions:
         """Options for a child resource: always parented to this component."""
         return pulumi.ResourceOptions(parent=self, **kwargs)
+
+
+def pick(index: int, what: str) -> Callable[[Sequence[str]], str]:
+    """``values[index]`` with a message naming the platform output when it is too short (the
+    platform stack file and its last deployment disagree)."""
+
+    def choose(values: Sequence[str]) -> str:
+        if index >= len(values):
+            raise ValueError(f"the platform exports {len(values)} {what}, but its stack file asks "
+                             f"for more; deploy the platform stack first")
+        return values[index]
+
+    return choose

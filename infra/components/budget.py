@@ -44,11 +44,19 @@ def cost_tag_expression(cost_center: str) -> str:
 
 @dataclass(frozen=True)
 class BudgetArgs:
+    """The team's monthly budget and cost-anomaly alerts. Everything changes in place."""
+
     naming: Naming
+    """Team and environment: the budget is named ``<team>-<env>-monthly``; changing it replaces the
+    budget (its history stays with the old one)."""
     cost_center: str
+    """The cost-allocation tag value the budget filters on."""
     monthly_usd: float
+    """The monthly limit the alert thresholds are percentages of."""
     alert_at_percent: Sequence[int]
+    """Alert when actual or forecast spend crosses these percentages."""
     recipients: Sequence[str]
+    """Who gets the alerts (e-mail)."""
 
 
 class TeamBudget(TeamstackComponent):

@@ -31,15 +31,14 @@ import pulumi_aws as aws
 
 from infra.catalog import DESKTOP_SIZES, DesktopSize
 from infra.components.awscron import aws_cron
-from infra.components.base import Naming, TeamstackComponent
+from infra.components.base import Naming, TeamstackComponent, pick
 from infra.components.policies import (
     STOP_AUTOMATION,
     TeamResources,
     desktop_automation_statements,
     document,
 )
-from infra.components.storage import pick
-from infra.profiles.model import DesktopPolicy
+from infra.profiles.model import DesktopPolicy, LayerPolicy
 
 DISPLAY_PORT = 8443  # NICE DCV; the default of the dcv_desktop role (dcv_desktop_port)
 DESKTOP_IMAGE = "teamstack-desktop-*"
@@ -50,6 +49,7 @@ IDLE_CPU_PERCENT = 5.0
 IDLE_GPU_PERCENT = 5.0
 GPU_METRIC = ("teamstack", "nvidia_smi_utilization_gpu")  # CloudWatch agent (monitoring_agent)
 ROLE_PATH = "/teamstack/"
+INSTANCE_TYPE = "aws:ec2/instance:Instance"
 
 
 def idle_periods(minutes: int) -> int:
@@ -75,24 +75,54 @@ class DesktopMember:
 
 @dataclass(frozen=True)
 class DesktopArgs:
+    """What the team's desktops are made from. A desktop is a person's working machine: each
+    field says whether changing it updates desktops in place or replaces them (a replaced
+    desktop starts from the image again, and its home volume is a new, empty one)."""
+
     naming: Naming
+    """Team and environment, the prefix of every physical name. Changing it renames (and so
+    replaces) the security group, alarms, role and schedules."""
     region: str
+    """The region, for the EC2 stop action and the stop runbook's ARNs."""
     team: str
-    members: Sequence[tuple[str, str, int]]  # (name, size, uid) of members with a desktop
-    policy: DesktopPolicy
+    """The team, which scopes the automation role's permissions to its own desktops."""
+    members: Sequence[tuple[str, str, int]]
+    """(name, size, uid) of each member with a desktop, in request order. The size sets the
+    instance type (changed in place, with a stop and start) and the home volume (grown in
+    place; EBS cannot shrink). The uid is a tag the image reads at boot. Position decides the
+    zone (``index % zones``): inserting or removing a member before others moves them to
+    another zone, which replaces their instances and home volumes."""
+    policy: LayerPolicy[DesktopPolicy]
+    """The profile's desktop layer: idle stop (alarms), start and stop schedules; the instance
+    state it owns at run time is ignored by deploys. Changes in place."""
     vpc_id: pulumi.Input[str]
+    """VPC of the display security group; changing it replaces the group."""
     private_subnet_ids: pulumi.Input[Sequence[str]]
+    """The platform's private subnets, one per zone: desktops get no public address."""
     private_subnet_azs: pulumi.Input[Sequence[str]]
+    """The zone of each private subnet, where each desktop's home volume must be."""
     zones: int
+    """How many zones desktops spread over (the platform's count). Changing it moves desktops
+    between zones: those instances and their home volumes are replaced."""
     access_cidrs: pulumi.Input[Sequence[str]]
+    """The platform's access ranges: the only sources of the remote display (TCP and UDP)."""
     access_cidr_count: int
+    """How many access ranges there are (a count from the platform's file: a program cannot
+    branch on an output). Adds or removes ingress rules in place."""
     hosts_security_group_id: pulumi.Input[str]
+    """The team's host group, which others (the shared home's NFS) admit. In place."""
     instance_profile: pulumi.Input[str]
+    """The team's workload instance profile. In place."""
     key_arn: pulumi.Input[str] | None = None
+    """The team key for root and home volumes (None: the account's default EBS key). Changing
+    it replaces every desktop and its home volume."""
     permissions_boundary: pulumi.Input[str] | None = None
-    ignore_changes: Sequence[str] = ()
+    """The team's permissions boundary, put on the automation role. In place."""
     home_file_system_id: pulumi.Input[str] | None = None
+    """The shared EFS home, tagged on each desktop for the image to mount at boot. Tags
+    change in place and take effect at the next boot."""
     home_access_points: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """Each member's access point on the shared home (tag, as above)."""
 
 
 class TeamDesktops(TeamstackComponent):
@@ -128,12 +158,16 @@ class TeamDesktops(TeamstackComponent):
                 zones.apply(pick(zone, "private subnet zones")))
         self.role = self._automation_role(name, args)
         for member in members:
-            if args.policy.idle_stop_minutes > 0:
+            if args.policy.settings.idle_stop_minutes > 0:
                 self._idle_stop(name, args, member, DESKTOP_SIZES[member.size])
         self._schedules(name, args)
+        # Outputs, as typed attributes registered under the same names.
+        self.instance_ids: dict[str, pulumi.Output[str]] = {
+            k: i.id for k, i in self.instances.items()}
+        self.security_group_id: pulumi.Output[str] = self.security_group.id
         self.register_outputs({
-            "instance_ids": {k: i.id for k, i in self.instances.items()},
-            "security_group_id": self.security_group.id,
+            "instance_ids": self.instance_ids,
+            "security_group_id": self.security_group_id,
         })
 
     # -- network -----------------------------------------------------------------------------
@@ -190,7 +224,8 @@ class TeamDesktops(TeamstackComponent):
                 encrypted=True, kms_key_id=args.key_arn, volume_type="gp3",
                 volume_size=ROOT_VOLUME_GIB, delete_on_termination=True),
             tags=tags,
-            opts=self.child(ignore_changes=sorted({"ami", *args.ignore_changes})))
+            opts=self.child(ignore_changes=sorted(
+                {"ami", *args.policy.ignore_changes(INSTANCE_TYPE)})))
         home = aws.ebs.Volume(
             f"{logical}-home", availability_zone=zone, size=size.home_volume_gib, type="gp3",
             encrypted=True, kms_key_id=args.key_arn,
@@ -207,7 +242,7 @@ class TeamDesktops(TeamstackComponent):
                    size: DesktopSize) -> None:
         naming = args.naming
         instance = self.instances[member.name]
-        minutes = args.policy.idle_stop_minutes
+        minutes = args.policy.settings.idle_stop_minutes
         periods = idle_periods(minutes)
         alarm_name = naming.physical(f"desktop-{member.name}-idle")
         stop_action = f"arn:{self.partition}:automate:{args.region}:ec2:stop"
@@ -279,19 +314,19 @@ class TeamDesktops(TeamstackComponent):
 
     def _schedules(self, name: str, args: DesktopArgs) -> None:
         ids = pulumi.Output.all(*[i.id for i in self.instances.values()])
-        for action, cron in (("start", args.policy.start_schedule),
-                             ("stop", args.policy.stop_schedule)):
+        for action, cron in (("start", args.policy.settings.start_schedule),
+                             ("stop", args.policy.settings.stop_schedule)):
             if cron is None:
                 continue
             aws.scheduler.Schedule(
                 f"{name}-{action}", name=args.naming.physical(f"desktops-{action}"),
                 description=f"{action.capitalize()} the team's desktops ({cron} "
-                            f"{args.policy.timezone})",
+                            f"{args.policy.settings.timezone})",
                 schedule_expression=aws_cron(cron),
-                schedule_expression_timezone=args.policy.timezone,
+                schedule_expression_timezone=args.policy.settings.timezone,
                 flexible_time_window=aws.scheduler.ScheduleFlexibleTimeWindowArgs(mode="OFF"),
                 target=aws.scheduler.ScheduleTargetArgs(
-                    arn=f"arn:aws:scheduler:::aws-sdk:ec2:{action}Instances",
+                    arn=f"arn:{self.partition}:scheduler:::aws-sdk:ec2:{action}Instances",
                     role_arn=self.role.arn,
                     input=ids.apply(lambda v: json.dumps({"InstanceIds": list(v)})),
                     retry_policy=aws.scheduler.ScheduleTargetRetryPolicyArgs(

@@ -20,7 +20,10 @@ from infra.components.base import Naming, TeamstackComponent
 @dataclass(frozen=True)
 class HostsArgs:
     naming: Naming
+    """Team and environment: the group is named ``<team>-<env>-hosts``. Changing it replaces
+    the group, and every rule that admits it is replaced with it."""
     vpc_id: pulumi.Input[str]
+    """The platform's VPC. Changing it replaces the group."""
 
 
 class TeamHosts(TeamstackComponent):
@@ -39,4 +42,5 @@ class TeamHosts(TeamstackComponent):
             f"{name}-egress", security_group_id=self.security_group.id, ip_protocol="-1",
             cidr_ipv4="0.0.0.0/0", description="out through NAT and the VPC endpoints",
             opts=self.child())
-        self.register_outputs({"security_group_id": self.security_group.id})
+        self.security_group_id: pulumi.Output[str] = self.security_group.id
+        self.register_outputs({"security_group_id": self.security_group_id})

@@ -39,11 +39,19 @@ ROLE_PATH = "/teamstack/"
 
 @dataclass(frozen=True)
 class IdentityProviderArgs:
+    """The platform's sign-in for people, which every team's people role trusts."""
+
     naming: Naming
-    provider: str  # "saml" or "oidc"
+    """``platform`` and the environment."""
+    provider: str
+    """``saml`` (an existing provider, referenced) or ``oidc`` (created here). Switching
+    changes every team's trust policy on the teams' next deploy."""
     saml_provider_name: str | None = None
+    """SAML: the IAM provider's name (IAM Identity Center or the IdP's admin owns it)."""
     oidc_issuer_url: str | None = None
+    """OIDC: the issuer. Changing it replaces the IAM OIDC provider."""
     oidc_client_id: str | None = None
+    """OIDC: the audience tokens must be issued to. In place."""
 
 
 class PeopleIdentityProvider(TeamstackComponent):
@@ -85,21 +93,37 @@ class PeopleIdentityProvider(TeamstackComponent):
 
 @dataclass(frozen=True)
 class IdentityArgs:
+    """Who may act as the team, and on what. Policies change in place; role names do not."""
+
     naming: Naming
+    """Team and environment: roles ``<team>-<env>-people`` / ``-workload`` and the boundary.
+    Changing it replaces the roles (sessions and Pod Identity bindings move to the new ones)."""
     team: str
+    """The team, whose tag (``teamstack:team``) scopes what the roles may touch."""
     region: str
+    """The region of the team's resources, in the policies' ARNs."""
     bucket_arns: Sequence[pulumi.Input[str]] = ()
+    """The team's buckets: the only buckets the roles may read and write. In place."""
     key_arn: pulumi.Input[str] | None = None
+    """The team's data key, for the buckets' and volumes' encryption. In place."""
     file_system_arn: pulumi.Input[str] | None = None
+    """The shared EFS home, which workloads may mount. In place."""
     budget_name: str | None = None
+    """The team's budget, which the people role may read. In place."""
     idp_arn: pulumi.Input[str] = ""
+    """The platform's identity provider, the only principal the people role trusts. Changing
+    it changes the trust policy in place: sign-ins through the old provider stop working."""
     idp_type: pulumi.Input[str] = "saml"
+    """``saml`` or ``oidc``: which trust conditions the people role gets."""
     idp_issuer: pulumi.Input[str] = ""
+    """OIDC only: the issuer whose tokens are trusted."""
     idp_audience: pulumi.Input[str] = ""
-    # Where the team's pods run: the clusters (platform's, and the team's own if dedicated)
-    # and namespaces (the team's, the hub's) the workload role's Pod Identity trust admits.
+    """OIDC only: the client id a token must be issued to."""
     pod_clusters: Sequence[str] = ()
+    """Where the team's pods run: the clusters (the platform's, and the team's own if
+    dedicated) the workload role's Pod Identity trust admits. In place."""
     pod_namespaces: Sequence[str] = ()
+    """The namespaces (the team's, the hub's) that trust admits. In place."""
 
 
 class TeamIdentity(TeamstackComponent):

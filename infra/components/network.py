@@ -23,7 +23,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.components.base import Naming, TeamstackComponent
-from infra.components.storage import BucketProtection, abort_uploads_rule, protect_bucket
+from infra.components.buckets import BucketProtection, abort_uploads_rule, protect_bucket
 
 HTTPS_PORT = 443
 # Interface endpoints a private host needs: Session Manager (ssm, ssmmessages, ec2messages),
@@ -54,20 +54,35 @@ def subnet_layout(cidr: str, zones: list[str]) -> list[SubnetPlan]:
     if not 1 <= len(zones) <= 6:
         raise ValueError(f"between 1 and 6 zones are supported, not {len(zones)}")
     network = ipaddress.ip_network(cidr)
-    eighths = list(network.subnets(prefixlen_diff=3))
-    publics = list(eighths[6].subnets(prefixlen_diff=3))
-    return [SubnetPlan(zone, str(eighths[i]), str(publics[i])) for i, zone in enumerate(zones)]
+    eighths = [str(n) for n in network.subnets(prefixlen_diff=3)]
+    publics = [str(n) for n in ipaddress.ip_network(eighths[6]).subnets(prefixlen_diff=3)]
+    return [SubnetPlan(zone, eighths[i], publics[i]) for i, zone in enumerate(zones)]
 
 
 @dataclass(frozen=True)
 class NetworkArgs:
+    """What an environment's network is made from. The network is under every team: a change
+    that replaces the VPC or subnets replaces everything in them."""
+
     naming: Naming
+    """``platform`` and the environment: the prefix of every physical name."""
     region: str
+    """The region of the VPC endpoints' service names and the log key's policy."""
     cidr: str
+    """The VPC range, split by ``subnet_layout``. Changing it replaces the VPC, every subnet
+    and so every host, cluster and mount target in them."""
     zones: int
-    nat: str  # "single" or "per-az"
+    """How many availability zones get a private and a public subnet (1 to 6). More zones add
+    subnets (and NAT per zone with ``nat="per-az"``); fewer delete the last zones' subnets,
+    with whatever runs there."""
+    nat: str
+    """``single`` (one NAT gateway, cheaper; a zone outage cuts egress) or ``per-az`` (one
+    per zone). Changing it adds or removes gateways and their addresses; private routes are
+    updated in place."""
     flow_log_retention_days: int
+    """Days VPC flow logs are kept in CloudWatch. In place."""
     log_retention_days: int
+    """Days S3 access logs are kept in the log bucket (lifecycle expiry). In place."""
 
 
 def logs_key_policy(account: str, region: str, partition: str) -> str:
@@ -209,12 +224,18 @@ class NetworkPlatform(TeamstackComponent):
         aws.s3.AccountPublicAccessBlock(
             f"{name}-s3-account-public-access", block_public_acls=True, block_public_policy=True,
             ignore_public_acls=True, restrict_public_buckets=True, opts=self.child())
+        # Outputs, as typed attributes registered under the same names.
+        self.vpc_id: pulumi.Output[str] = self.vpc.id
+        self.private_subnet_ids: list[pulumi.Output[str]] = [s.id for s in self.private_subnets]
+        self.public_subnet_ids: list[pulumi.Output[str]] = [s.id for s in self.public_subnets]
+        self.log_bucket_name: pulumi.Output[str] = self.log_bucket.bucket
+        self.flow_log_group_name: pulumi.Output[str] = self.flow_log_group.name
         self.register_outputs({
-            "vpc_id": self.vpc.id,
-            "private_subnet_ids": [s.id for s in self.private_subnets],
-            "public_subnet_ids": [s.id for s in self.public_subnets],
-            "log_bucket": self.log_bucket.bucket,
-            "flow_log_group": self.flow_log_group.name,
+            "vpc_id": self.vpc_id,
+            "private_subnet_ids": self.private_subnet_ids,
+            "public_subnet_ids": self.public_subnet_ids,
+            "log_bucket_name": self.log_bucket_name,
+            "flow_log_group_name": self.flow_log_group_name,
         })
 
     def _endpoints(self, name: str, naming: Naming, args: NetworkArgs,

@@ -17,23 +17,19 @@ through those access points. Mount targets sit in the platform's private subnets
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
-from infra.components.base import Naming, TeamstackComponent
+from infra.components.base import Naming, TeamstackComponent, pick
+from infra.components.buckets import BucketProtection, lifecycle_rules, protect_bucket
 from infra.components.k8s import names
 from infra.request import Bucket
 
-NONCURRENT_VERSION_DAYS = 90
-ABORT_MULTIPART_DAYS = 7
 NFS_PORT = 2049
 HOME_PERMISSIONS = "0700"
-
-StatementsFor = Callable[[str], list[dict[str, Any]]]
 
 
 @dataclass(frozen=True)
@@ -46,126 +42,39 @@ class HomeMember:
 
 @dataclass(frozen=True)
 class StorageArgs:
+    """What the team's storage is made from. Each field says what changing it does to a
+    deployed stack: storage holds data, so some changes replace a resource and lose what is in
+    it unless it is copied first."""
+
     naming: Naming
+    """Team and environment: every physical name (buckets, key alias, EFS creation token)
+    derives from it. Changing it replaces every resource here; data is not moved."""
     buckets: list[Bucket]
+    """One S3 bucket per entry, physical name ``<team>-<env>-<name>``. Renaming or removing an
+    entry replaces or deletes that bucket (``force_destroy`` is off, so deleting a bucket that
+    holds objects fails rather than lose them); versioning and lifecycle change in place."""
     shared_home_gib: int | None = None
-    log_bucket: pulumi.Input[str] | None = None  # the platform's access-log bucket, if known
-    extra_key_principals: list[str] = field(default_factory=list)
-    members: Sequence[HomeMember] = ()
-    vpc_id: pulumi.Input[str] | None = None
-    private_subnet_ids: pulumi.Input[Sequence[str]] | None = None
-    zones: int = 0  # how many private subnets get a mount target (the platform's zone count)
-    hosts_security_group_id: pulumi.Input[str] | None = None
-
-
-def tls_only_statement(bucket_arn: str) -> dict[str, Any]:
-    """Deny any request not made over TLS (aws:SecureTransport)."""
-    return {
-        "Sid": "DenyInsecureTransport",
-        "Effect": "Deny",
-        "Principal": "*",
-        "Action": "s3:*",
-        "Resource": [bucket_arn, f"{bucket_arn}/*"],
-        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-    }
-
-
-def tls_only_policy(bucket_arn: str, extra: StatementsFor | None = None) -> str:
-    """A bucket policy denying plain HTTP, plus ``extra(bucket_arn)`` statements if given."""
-    statements = [tls_only_statement(bucket_arn), *(extra(bucket_arn) if extra else [])]
-    return json.dumps({"Version": "2012-10-17", "Statement": statements}, sort_keys=True)
-
-
-def _rule(rule_id: str, **kwargs: Any) -> aws.s3.BucketLifecycleConfigurationRuleArgs:
-    return aws.s3.BucketLifecycleConfigurationRuleArgs(
-        id=rule_id, status="Enabled",
-        filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""), **kwargs)
-
-
-def abort_uploads_rule() -> aws.s3.BucketLifecycleConfigurationRuleArgs:
-    """Every bucket needs it: abandoned multipart uploads are billed and invisible."""
-    return _rule("abort-incomplete-uploads",
-                 abort_incomplete_multipart_upload=aws.s3
-                 .BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
-                     days_after_initiation=ABORT_MULTIPART_DAYS))
-
-
-def lifecycle_rules(bucket: Bucket) -> list[aws.s3.BucketLifecycleConfigurationRuleArgs]:
-    """Lifecycle rules from the request, plus the two every bucket needs."""
-    transitions = []
-    if bucket.infrequent_access_after_days is not None:
-        transitions.append(aws.s3.BucketLifecycleConfigurationRuleTransitionArgs(
-            days=bucket.infrequent_access_after_days, storage_class="STANDARD_IA"))
-    if bucket.archive_after_days is not None:
-        transitions.append(aws.s3.BucketLifecycleConfigurationRuleTransitionArgs(
-            days=bucket.archive_after_days, storage_class="GLACIER"))
-    rules = [abort_uploads_rule()]
-    if transitions:
-        rules.append(_rule("tiering", transitions=transitions))
-    if bucket.expire_after_days is not None:
-        rules.append(_rule("expire", expiration=aws.s3
-                           .BucketLifecycleConfigurationRuleExpirationArgs(
-                               days=bucket.expire_after_days)))
-    if bucket.versioning:
-        rules.append(_rule("expire-old-versions", noncurrent_version_expiration=aws.s3
-                           .BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
-                               noncurrent_days=bucket.expire_after_days
-                               or NONCURRENT_VERSION_DAYS)))
-    return rules
-
-
-@dataclass(frozen=True)
-class BucketProtection:
-    """How one bucket is protected. ``kms_key_arn=None`` means SSE-S3 (AES256), which only a
-    bucket receiving S3 server access logs may use (log delivery cannot write SSE-KMS)."""
-
-    kms_key_arn: pulumi.Input[str] | None
-    versioning: bool
-    lifecycle: list[aws.s3.BucketLifecycleConfigurationRuleArgs]
-    extra_policy: StatementsFor | None = None
+    """The shared EFS home if set (EFS is elastic: the figure sizes the cost estimate and the
+    notebook volumes, not the file system). Setting it creates the home; unsetting it deletes
+    the file system and everything in it."""
     log_bucket: pulumi.Input[str] | None = None
-    log_prefix: str = ""
-
-
-def protect_bucket(owner: TeamstackComponent, logical: str, bucket: aws.s3.Bucket,
-                   protection: BucketProtection) -> None:
-    """Attach every protection a teamstack bucket has, as children of ``owner``."""
-    opts = owner.child(depends_on=[bucket])
-    aws.s3.BucketPublicAccessBlock(
-        f"{logical}-public-access", bucket=bucket.id, block_public_acls=True,
-        block_public_policy=True, ignore_public_acls=True, restrict_public_buckets=True,
-        opts=opts)
-    aws.s3.BucketOwnershipControls(
-        f"{logical}-ownership", bucket=bucket.id,
-        rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
-        opts=opts)
-    by_default = (aws.s3.
-                  BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs)
-    if protection.kms_key_arn is not None:
-        default = by_default(sse_algorithm="aws:kms", kms_master_key_id=protection.kms_key_arn)
-    else:
-        default = by_default(sse_algorithm="AES256")
-    aws.s3.BucketServerSideEncryptionConfiguration(
-        f"{logical}-encryption", bucket=bucket.id,
-        rules=[aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-            apply_server_side_encryption_by_default=default,
-            bucket_key_enabled=protection.kms_key_arn is not None)],
-        opts=opts)
-    aws.s3.BucketVersioning(
-        f"{logical}-versioning", bucket=bucket.id,
-        versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(
-            status="Enabled" if protection.versioning else "Disabled"),
-        opts=opts)
-    aws.s3.BucketLifecycleConfiguration(
-        f"{logical}-lifecycle", bucket=bucket.id, rules=protection.lifecycle, opts=opts)
-    extra = protection.extra_policy
-    aws.s3.BucketPolicy(f"{logical}-tls-only", bucket=bucket.id,
-                        policy=bucket.arn.apply(lambda arn: tls_only_policy(arn, extra)),
-                        opts=opts)
-    if protection.log_bucket is not None:
-        aws.s3.BucketLogging(
-            f"{logical}-logging", bucket=bucket.id, target_bucket=protection.log_bucket,
-            target_prefix=protection.log_prefix, opts=opts)
+    """The platform's access-log bucket, which receives every bucket's server access logs
+    (``s3/<bucket>/`` prefix); None: no access logging. Changes in place."""
+    members: Sequence[HomeMember] = ()
+    """One EFS access point per member, pinned to the member's uid and ``/home/<name>``. A new
+    uid replaces the member's access point (its POSIX user is immutable); files keep the old
+    owner."""
+    vpc_id: pulumi.Input[str] | None = None
+    """VPC of the NFS security group; None (unit use): the home exists but is not mounted.
+    Changing it replaces the group and every mount target."""
+    private_subnet_ids: pulumi.Input[Sequence[str]] | None = None
+    """The platform's private subnets, where the mount targets go (the first ``zones``)."""
+    zones: int = 0
+    """How many private subnets get a mount target: the platform's zone count. A higher count
+    adds mount targets; a lower one deletes them (hosts in that zone lose their mount)."""
+    hosts_security_group_id: pulumi.Input[str] | None = None
+    """The team's host security group, the only one admitted to NFS. Changing it replaces the
+    ingress rule (a moment without NFS from the old group)."""
 
 
 MOUNT_ACTIONS = ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]
@@ -198,19 +107,6 @@ def efs_policy(file_system_arn: str, principals: Sequence[str],
     }, sort_keys=True)
 
 
-def pick(index: int, what: str) -> Callable[[Sequence[str]], str]:
-    """``values[index]`` with a message naming the platform output when it is too short (the
-    platform stack file and its last deployment disagree)."""
-
-    def choose(values: Sequence[str]) -> str:
-        if index >= len(values):
-            raise ValueError(f"the platform exports {len(values)} {what}, but its stack file asks "
-                             f"for more; deploy the platform stack first")
-        return values[index]
-
-    return choose
-
-
 class TeamStorage(TeamstackComponent):
     """The team's KMS key, its buckets and (if asked for) the shared EFS home."""
 
@@ -238,11 +134,19 @@ class TeamStorage(TeamstackComponent):
         self.access_points: dict[str, aws.efs.AccessPoint] = {}
         if args.shared_home_gib is not None:
             self._home(name, args)
+        # Outputs, as typed attributes registered under the same names.
+        self.key_arn: pulumi.Output[str] = self.key.arn
+        self.bucket_arns: dict[str, pulumi.Output[str]] = {
+            k: b.arn for k, b in self.buckets.items()}
+        self.file_system_id: pulumi.Output[str] | None = \
+            self.file_system.id if self.file_system else None
+        self.access_point_ids: dict[str, pulumi.Output[str]] = {
+            k: a.id for k, a in self.access_points.items()}
         self.register_outputs({
-            "key_arn": self.key.arn,
-            "bucket_arns": {k: b.arn for k, b in self.buckets.items()},
-            "file_system_id": self.file_system.id if self.file_system else None,
-            "access_point_ids": {k: a.id for k, a in self.access_points.items()},
+            "key_arn": self.key_arn,
+            "bucket_arns": self.bucket_arns,
+            "file_system_id": self.file_system_id,
+            "access_point_ids": self.access_point_ids,
         })
 
     def _bucket(self, name: str, naming: Naming, spec: Bucket,

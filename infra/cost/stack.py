@@ -36,7 +36,7 @@ from collections.abc import Mapping
 from infra.cost.model import CostDiff, CostLine, StackCost, Totals, Unpriced, diff_costs
 from infra.cost.prices import PriceCatalog, load_catalog
 from infra.cost.rules import Estimator, k8s_quantity
-from infra.plan.graph import ResourceGraph
+from infra.graph import ResourceGraph
 from infra.profiles import PolicyBundle
 
 

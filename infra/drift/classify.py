@@ -16,7 +16,7 @@ from infra.drift.model import REDACTED, Finding, StateResource
 from infra.drift.normalize import canonical, get_path, same
 from infra.drift.owners import BOUNDS, owner_of
 from infra.drift.state import contains_secret
-from infra.plan.graph import SECRET_MARKER, Resource
+from infra.graph import SECRET_MARKER, Resource
 
 
 def _shown(value: Any) -> Any:

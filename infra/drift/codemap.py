@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from infra.drift.model import StateResource
-from infra.plan.graph import Resource
+from infra.graph import Resource
 from infra.plan.mocks import COMPUTED, PlanMocks
 
 

@@ -24,7 +24,7 @@ from infra.drift.live.base import RETRY_CONFIG, LiveContext, Result, error_text
 from infra.drift.live.tagged import STACK_TAG, arn_type, known_names, tagged, unmanaged
 from infra.drift.model import DriftReport, Finding, StackReport, StateResource
 from infra.drift.state import parse_checkpoint
-from infra.plan.graph import ResourceGraph
+from infra.graph import ResourceGraph
 
 Progress = Callable[[str], None]
 

@@ -67,7 +67,8 @@ def plan_at_revision(root: Path, rev: str, stack_names: list[str] | None) -> dic
             detail = (done.stderr.strip().splitlines() or ["no output"])[-1]
             raise ToolError(f"could not plan the base revision {rev}: {detail}")
         try:
-            return json.loads(done.stdout)
+            plan: dict[str, Any] = json.loads(done.stdout)
+            return plan
         except json.JSONDecodeError as exc:
             raise ToolError(f"the base revision {rev} printed no JSON plan: {exc}") from None
     finally:

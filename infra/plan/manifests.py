@@ -22,7 +22,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from infra.plan.graph import SECRET_MARKER, Resource, ResourceGraph
+from infra.graph import SECRET_MARKER, Resource, ResourceGraph
 
 REDACTED_ANNOTATION = "teamstack.io/redacted"
 BUILTIN_GROUPS = frozenset({
@@ -55,7 +55,8 @@ class Manifest:
 
     @property
     def namespace(self) -> str | None:
-        return self.body.get("metadata", {}).get("namespace")
+        namespace = self.body.get("metadata", {}).get("namespace")
+        return None if namespace is None else str(namespace)
 
     def file_name(self) -> str:
         parts = [self.kind.lower(), self.namespace or "cluster", self.name]

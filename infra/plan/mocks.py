@@ -113,7 +113,8 @@ class PlanMocks(pulumi.runtime.Mocks):
         self.invokes: dict[str, InvokeHandler] = dict(DEFAULT_INVOKES)
 
     # -- resources -----------------------------------------------------------------------------
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs,
+                     ) -> tuple[str | None, dict[str, Any]]:
         if args.typ == "pulumi:pulumi:StackReference":
             return self._stack_reference(args)
         inputs = dict(args.inputs)
@@ -161,7 +162,8 @@ class PlanMocks(pulumi.runtime.Mocks):
         region = "" if service in GLOBAL_SERVICES else self.region
         return f"arn:{PARTITION}:{service}:{region}:{ACCOUNT_ID}:{resource}"
 
-    def _stack_reference(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
+    def _stack_reference(self, args: pulumi.runtime.MockResourceArgs,
+                         ) -> tuple[str, dict[str, Any]]:
         name = str(args.inputs.get("name", args.name))
         stack = name.rsplit("/", 1)[-1]
         outputs = self.stack_outputs.get(stack)
@@ -171,7 +173,8 @@ class PlanMocks(pulumi.runtime.Mocks):
         return name, {"name": name, "outputs": outputs, "secretOutputNames": []}
 
     # -- invokes -------------------------------------------------------------------------------
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list | None]:
+    def call(self, args: pulumi.runtime.MockCallArgs,
+             ) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         handler = self.invokes.get(args.token)
         if handler is None:
             raise NotImplementedError(
@@ -197,7 +200,8 @@ def _ami(args: dict[str, Any], mocks: PlanMocks) -> dict[str, Any]:
 
 
 def _caller_identity(args: dict[str, Any], mocks: PlanMocks) -> dict[str, Any]:
-    return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/teamstack-plan",
+    return {"accountId": ACCOUNT_ID,
+            "arn": f"arn:{PARTITION}:iam::{ACCOUNT_ID}:user/teamstack-plan",
             "userId": "AIDAPLANOFFLINE", "id": ACCOUNT_ID}
 
 

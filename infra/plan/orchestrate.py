@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.errors import CheckFailed, ToolError
-from infra.plan.graph import ResourceGraph
+from infra.graph import ResourceGraph
 from infra.stackfile import LoadedStack, load
 
 # Below this many team stacks a process pool costs more than it saves: measured on 2 cores,

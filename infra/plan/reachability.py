@@ -31,7 +31,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from infra.plan.graph import ResourceGraph
+from infra.graph import ResourceGraph
 
 NAMESPACE_TYPE = "kubernetes:core/v1:Namespace"
 POLICY_TYPE = "kubernetes:networking.k8s.io/v1:NetworkPolicy"

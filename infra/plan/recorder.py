@@ -16,7 +16,7 @@ from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor, MockResourceArgs, _resolve_callbacks
 from pulumi.runtime.proto import resource_pb2
 
-from infra.plan.graph import SECRET_MARKER, Resource
+from infra.graph import SECRET_MARKER, Resource
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 
@@ -81,7 +81,9 @@ class RecordingMonitor(MockMonitor):
             resource_id=request.importId, custom=request.custom or False,
             transforms=_resolve_callbacks(request.transforms)))
         obj_proto = loop.run_until_complete(rpc.serialize_properties(state, {}))
-        self.resources[urn] = MockMonitor.ResourceRegistration(urn, id_, state)
+        # Pulumi's own MockMonitor passes the mock's id through as is (None for components);
+        # its annotations say str.
+        self.resources[urn] = MockMonitor.ResourceRegistration(urn, id_, state)  # type: ignore[arg-type]
         self.recorded.append(Resource(
             urn=urn,
             type=request.type,
@@ -93,17 +95,18 @@ class RecordingMonitor(MockMonitor):
             custom=bool(request.custom),
             ignore_changes=tuple(sorted(request.ignoreChanges)),
         ))
-        return resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=obj_proto)
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=id_,  # type: ignore[arg-type]
+                                                     object=obj_proto)
 
     def Invoke(self, request: Any) -> Any:
         self._thread_loop()
-        return super().Invoke(request)
+        return super().Invoke(request)  # type: ignore[no-untyped-call]  # pulumi's is unannotated
 
     def RegisterResourceOutputs(self, request: Any) -> Any:
         if self.stack_urn is not None and request.urn == self.stack_urn:
             outputs = rpc.deserialize_properties(request.outputs, keep_unknowns=True)
             self.stack_outputs = {k: _unwrap(v) for k, v in outputs.items()}
-        return super().RegisterResourceOutputs(request)
+        return super().RegisterResourceOutputs(request)  # type: ignore[no-untyped-call]
 
 
 def _unwrap(value: Any) -> Any:

@@ -18,8 +18,8 @@ from rich.tree import Tree
 from infra.cost.model import CostDiff, StackCost
 from infra.cost.render import markdown as cost_markdown
 from infra.cost.render import rich_table, usd
+from infra.graph import ResourceGraph
 from infra.plan.diff import StackDiff
-from infra.plan.graph import ResourceGraph
 
 
 @dataclass

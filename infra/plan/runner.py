@@ -19,7 +19,7 @@ from pulumi.runtime.mocks import MockEngine, MockSettings
 from pulumi.runtime.stack import run_in_stack
 
 from infra.errors import ToolError
-from infra.plan.graph import ResourceGraph
+from infra.graph import ResourceGraph
 from infra.plan.mocks import PlanMocks
 from infra.plan.recorder import RecordingMonitor
 from infra.stackfile import LoadedStack
@@ -36,7 +36,7 @@ def run_program(stack: str, program: Callable[[], Any], mocks: PlanMocks) -> Res
     """Run ``program`` as stack ``stack`` under mocks and return what it registered."""
     monitor = RecordingMonitor(mocks)
     pulumi_settings.ROOT.set(None)
-    pulumi_settings.configure(MockSettings(
+    pulumi_settings.configure(MockSettings(  # type: ignore[no-untyped-call]  # unannotated
         monitor=monitor, monitor_features=set(), engine=MockEngine(_quiet), project=PROJECT,
         stack=stack, dry_run=False, organization=ORGANIZATION, callbacks=None))
     pulumi.runtime.set_all_config({"aws:region": mocks.region})

@@ -15,7 +15,7 @@ violation; the components are written so that the example stacks have none.
 
 from __future__ import annotations
 
-from infra.plan.graph import ResourceGraph
+from infra.graph import ResourceGraph
 from infra.policy.compute import check_imdsv2, check_volume_encryption
 from infra.policy.efs import check_file_system_policies
 from infra.policy.iam import check_team_role_boundary, check_wildcard_data_access

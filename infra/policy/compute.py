@@ -9,7 +9,7 @@ reported.
 
 from __future__ import annotations
 
-from infra.plan.graph import Resource, ResourceGraph
+from infra.graph import Resource, ResourceGraph
 from infra.policy.inputs import get, items, truthy
 from infra.policy.violation import Violation
 

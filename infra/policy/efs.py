@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from infra.plan.graph import Resource, ResourceGraph
+from infra.graph import Resource, ResourceGraph
 from infra.policy.inputs import items, json_document, statements
 from infra.policy.trust import condition_keys
 from infra.policy.violation import Violation

@@ -12,7 +12,7 @@ import re
 from fnmatch import fnmatchcase
 from typing import Any
 
-from infra.plan.graph import Resource, ResourceGraph
+from infra.graph import Resource, ResourceGraph
 from infra.policy.inputs import get, items, json_document, statements
 from infra.policy.violation import Violation
 

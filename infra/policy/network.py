@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from infra.plan.graph import Resource, ResourceGraph
+from infra.graph import Resource, ResourceGraph
 from infra.policy.inputs import get, items
 from infra.policy.violation import Violation
 

@@ -13,7 +13,7 @@ policy grants access to the log delivery service and to nobody else.
 
 from __future__ import annotations
 
-from infra.plan.graph import Resource, ResourceGraph
+from infra.graph import Resource, ResourceGraph
 from infra.policy.inputs import get, items, json_document, statements
 from infra.policy.violation import Violation
 

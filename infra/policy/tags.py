@@ -10,7 +10,7 @@ every resource whose type has the property) or its type is one that must always 
 
 from __future__ import annotations
 
-from infra.plan.graph import ResourceGraph
+from infra.graph import ResourceGraph
 from infra.policy.violation import Violation
 
 REQUIRED_TAGS = ("teamstack:team", "teamstack:stack", "teamstack:component", "cost-center")

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from infra.plan.graph import Resource, ResourceGraph
+from infra.graph import Resource, ResourceGraph
 from infra.policy.inputs import get, items, json_document, statements
 from infra.policy.violation import Violation
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from infra.plan.graph import ResourceGraph
+from infra.graph import ResourceGraph
 
 
 @dataclass(frozen=True, order=True)

@@ -9,6 +9,7 @@ Interface (pure Python; nothing here imports Pulumi)::
     bundle.reason("karpenter", "consolidate_after")   # its one-line reason
     bundle.runtime_owned_fields()              # {"asg": ["desired_capacity"], ...}
     bundle.ignore_changes("aws:autoscaling/group:Group")  # ["desiredCapacity", ...]
+    bundle.for_layer("karpenter")              # LayerPolicy: what a component receives
 
 Layers: ``karpenter`` (GPU NodePool), ``asg`` (EC2 Auto Scaling groups), ``spark`` (dynamic
 allocation, EMR managed scaling and auto-termination), ``notebooks`` (JupyterHub culling),
@@ -23,10 +24,18 @@ the request says so in its reason.
 Fields that an autoscaler or a schedule owns at run time are listed by
 ``bundle.runtime_owned()`` (layer, field, owner, resource type token, resource property, why):
 components put the properties in ``ignore_changes``; drift reports their movement as expected.
+A component receives one layer as a ``LayerPolicy`` (``bundle.for_layer(name)``): the layer's
+settings and its runtime-owned fields, so every component reads policy the same way.
 """
 
 from infra.profiles.catalog import CATALOG
-from infra.profiles.model import LAYERS, PolicyBundle, RuntimeOwned, duration_seconds
+from infra.profiles.model import (
+    LAYERS,
+    LayerPolicy,
+    PolicyBundle,
+    RuntimeOwned,
+    duration_seconds,
+)
 from infra.profiles.resolve import resolve
 
 PROFILE_NAMES: tuple[str, ...] = (
@@ -41,6 +50,7 @@ __all__ = [
     "CATALOG",
     "LAYERS",
     "PROFILE_NAMES",
+    "LayerPolicy",
     "PolicyBundle",
     "RuntimeOwned",
     "duration_seconds",

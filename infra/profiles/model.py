@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar, overload
 
 LAYERS: tuple[str, ...] = ("karpenter", "asg", "spark", "notebooks", "desktops", "ci_runners")
 
@@ -173,6 +173,29 @@ class RuntimeOwned:
     reason: str
 
 
+Settings = TypeVar("Settings")
+
+
+@dataclass(frozen=True)
+class LayerPolicy(Generic[Settings]):
+    """What a component receives from a profile: its layer's settings, and the fields of its
+    resources that an autoscaler or a schedule owns at run time.
+
+    Every component takes this one shape (``GpuPool`` the ``karpenter`` layer, ``TeamDesktops``
+    the ``desktops`` layer, ...), so none computes runtime ownership itself or gets it as a
+    separate list from the wiring: ``ignore_changes`` is the same fact the drift report uses.
+    """
+
+    profile: str
+    layer: str
+    settings: Settings
+    runtime_owned: tuple[RuntimeOwned, ...] = ()
+
+    def ignore_changes(self, resource_type: str) -> list[str]:
+        """Properties of ``resource_type`` that ``pulumi up`` must leave alone."""
+        return sorted({o.property for o in self.runtime_owned if o.resource == resource_type})
+
+
 @dataclass(frozen=True)
 class PolicyBundle:
     """What one workload profile sets on every layer, with a reason for every value."""
@@ -239,6 +262,25 @@ class PolicyBundle:
     def ignore_changes(self, resource_type: str) -> list[str]:
         """Properties a component should pass to ``ignore_changes`` for this resource type."""
         return sorted({o.property for o in self.runtime_owned() if o.resource == resource_type})
+
+    @overload
+    def for_layer(self, name: Literal["karpenter"]) -> LayerPolicy[KarpenterPolicy]: ...
+    @overload
+    def for_layer(self, name: Literal["asg"]) -> LayerPolicy[AsgPolicy]: ...
+    @overload
+    def for_layer(self, name: Literal["spark"]) -> LayerPolicy[SparkPolicy]: ...
+    @overload
+    def for_layer(self, name: Literal["notebooks"]) -> LayerPolicy[NotebookPolicy]: ...
+    @overload
+    def for_layer(self, name: Literal["desktops"]) -> LayerPolicy[DesktopPolicy]: ...
+    @overload
+    def for_layer(self, name: Literal["ci_runners"]) -> LayerPolicy[CiRunnerPolicy]: ...
+
+    def for_layer(self, name: str) -> LayerPolicy[Any]:
+        """One layer as a component receives it, with that layer's runtime-owned fields."""
+        return LayerPolicy(profile=self.profile, layer=name, settings=self.layer(name),
+                           runtime_owned=tuple(o for o in self.runtime_owned()
+                                               if o.layer == name))
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for JSON: each layer's values, reasons and runtime-owned fields."""

@@ -1,6 +1,7 @@
 """Builders that wire components into a stack, grouped by layer.
 
-Each module exposes ``TEAM_BUILDERS`` and ``PLATFORM_BUILDERS``: functions taking the stack's
-context (infra.program.TeamContext / PlatformContext) and creating components. infra/program.py
-runs them in order: AWS foundations first, then Kubernetes objects that use them.
+``context`` holds what every builder starts from (``TeamStack`` / ``PlatformStack``: the
+request, names, the platform's outputs); ``aws`` and ``kubernetes`` hold the builders. Each
+builder takes the stack and the typed results of the builders it depends on, and returns what
+later builders need; ``infra/program.py`` calls them in order, AWS foundations first.
 """

@@ -9,8 +9,12 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from infra.plan.graph import Resource, ResourceGraph
+from infra.graph import Resource, ResourceGraph
 from infra.plan.orchestrate import load_all, plan_loaded
+from tests.component.find import by_name, one, only, single
+
+__all__ = ["as_list", "by_name", "depends_on", "one", "only", "plan_files", "platform_text",
+           "policy", "single", "statements", "team_text"]
 
 PLATFORM = """\
 config:
@@ -58,15 +62,6 @@ def plan_files(directory: Path, files: dict[str, str]) -> dict[str, ResourceGrap
         path.write_text(text, encoding="utf-8")
         paths.append(path)
     return plan_loaded(load_all(paths, directory), jobs=1).by_stack()
-
-
-def by_name(graph: ResourceGraph, type_token: str) -> dict[str, dict[str, Any]]:
-    return {r.name: r.inputs for r in graph.of_type(type_token)}
-
-
-def one(graph: ResourceGraph, type_token: str, name: str) -> Resource:
-    [found] = [r for r in graph.of_type(type_token) if r.name == name]
-    return found
 
 
 def depends_on(graph: ResourceGraph, resource: Resource, type_token: str) -> list[Resource]:

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from infra.plan.graph import ResourceGraph
+from infra.graph import ResourceGraph
 from tests.component.awsplan import OIDC, by_name, plan_files, platform_text, team_text
+from tests.component.find import where
 
 FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
 TAGS = ("teamstack:team", "teamstack:stack", "teamstack:component", "cost-center")
@@ -55,7 +56,8 @@ def test_every_bucket_blocks_public_access_and_encrypts(graphs: list[ResourceGra
             assert all(blocks[name][f] is True for f in FLAGS), name
             if name.endswith("-access-logs") and graph.stack.startswith("platform-"):
                 # The one exception: S3 server access logs can only land in SSE-S3 buckets.
-                assert encryption[name] == {"sseAlgorithm": "AES256"}
+                assert encryption[name] == {"sseAlgorithm": "AES256"}, (
+                    where('encryption[name]', graph=graph, bucket=bucket))
             else:
                 assert encryption[name]["sseAlgorithm"] == "aws:kms", name
                 assert encryption[name]["kmsMasterKeyId"].startswith("arn:aws:kms:"), name
@@ -107,7 +109,9 @@ def test_every_taggable_resource_carries_the_four_tags(graphs: list[ResourceGrap
                 continue
             tags = resource.inputs["tags"]
             assert all(tags.get(t) for t in TAGS), resource.urn
-            assert tags["teamstack:team"] == team and tags["teamstack:stack"] == graph.stack
+            assert tags["teamstack:team"] == team and tags["teamstack:stack"] == graph.stack, (
+                where("tags['teamstack:team'] == team and tags['teamstack:stack'...",
+                      graph=graph, resource=resource))
             tagged += 1
     assert tagged >= 100
 
@@ -116,10 +120,14 @@ def test_every_ebs_and_efs_volume_is_encrypted(graphs: list[ResourceGraph]) -> N
     volumes = [r for g in graphs for r in g.resources
                if r.type in ("aws:ebs/volume:Volume", "aws:efs/fileSystem:FileSystem")]
     assert len(volumes) >= 8
-    assert all(v.inputs["encrypted"] is True for v in volumes)
+    assert all(v.inputs["encrypted"] is True for v in volumes), (
+        "encrypted is not true on: "
+        f"{[v.urn for v in volumes if v.inputs['encrypted'] is not True]}")
     for graph in graphs:
         for instance in graph.of_type("aws:ec2/instance:Instance"):
-            assert instance.inputs["rootBlockDevice"]["encrypted"] is True
+            assert instance.inputs["rootBlockDevice"]["encrypted"] is True, (
+                where("instance.inputs['rootBlockDevice']['encrypted']",
+                      graph=graph, instance=instance))
 
 
 def test_variants_plan_and_have_what_they_asked_for(variants: dict[str, ResourceGraph],

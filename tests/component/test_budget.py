@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from infra.components.budget import anomaly_threshold_usd
-from infra.plan.graph import ResourceGraph
+from infra.graph import ResourceGraph
 from infra.stackfile import load
-from tests.component.awsplan import by_name
+from tests.component.find import only, where
 
 ROOT = Path(__file__).resolve().parents[2]
 BUDGET = "aws:budgets/budget:Budget"
@@ -20,7 +20,7 @@ BUDGET = "aws:budgets/budget:Budget"
 @pytest.mark.parametrize("stack", ["vision-prod", "analytics-prod", "insights-prod"])
 def test_budget_follows_the_request(example_plans: dict[str, ResourceGraph], stack: str) -> None:
     request = load(ROOT / "stacks" / f"Pulumi.{stack}.yaml").stack.team
-    [budget] = by_name(example_plans[stack], BUDGET).values()
+    budget = only(example_plans[stack], BUDGET).inputs
     assert budget["name"] == f"{stack}-monthly"
     assert (budget["budgetType"], budget["timeUnit"], budget["limitUnit"]) == (
         "COST", "MONTHLY", "USD")
@@ -33,14 +33,17 @@ def test_budget_follows_the_request(example_plans: dict[str, ResourceGraph], sta
     got = sorted((n["threshold"], n["notificationType"]) for n in budget["notifications"])
     assert got == expected
     for notification in budget["notifications"]:
-        assert notification["thresholdType"] == "PERCENTAGE"
-        assert notification["comparisonOperator"] == "GREATER_THAN"
-        assert notification["subscriberEmailAddresses"] == recipients
+        assert notification["thresholdType"] == "PERCENTAGE", (
+            where("notification['thresholdType']", notification=notification))
+        assert notification["comparisonOperator"] == "GREATER_THAN", (
+            where("notification['comparisonOperator']", notification=notification))
+        assert notification["subscriberEmailAddresses"] == recipients, (
+            where("notification['subscriberEmailAddresses']", notification=notification))
     assert len(budget["notifications"]) <= 10  # the AWS Budgets limit
 
 
 def test_explicit_recipients_replace_the_members(example_plans: dict[str, ResourceGraph]) -> None:
-    [budget] = by_name(example_plans["analytics-prod"], BUDGET).values()
+    budget = only(example_plans["analytics-prod"], BUDGET).inputs
     assert {a for n in budget["notifications"] for a in n["subscriberEmailAddresses"]} == {
         "analytics-leads@example.com"}
 
@@ -48,11 +51,11 @@ def test_explicit_recipients_replace_the_members(example_plans: dict[str, Resour
 def test_anomaly_monitor_watches_the_team_cost_center(
         example_plans: dict[str, ResourceGraph]) -> None:
     graph = example_plans["vision-prod"]
-    [monitor] = by_name(graph, "aws:costexplorer/anomalyMonitor:AnomalyMonitor").values()
+    monitor = only(graph, "aws:costexplorer/anomalyMonitor:AnomalyMonitor").inputs
     assert monitor["monitorType"] == "CUSTOM"
     assert json.loads(monitor["monitorSpecification"]) == {
         "Tags": {"Key": "cost-center", "MatchOptions": ["EQUALS"], "Values": ["CC-2001"]}}
-    [subscription] = graph.of_type("aws:costexplorer/anomalySubscription:AnomalySubscription")
+    subscription = only(graph, "aws:costexplorer/anomalySubscription:AnomalySubscription")
     assert subscription.inputs["frequency"] == "DAILY"
     monitor_urn = graph.of_type("aws:costexplorer/anomalyMonitor:AnomalyMonitor")[0].urn
     assert monitor_urn in subscription.dependencies

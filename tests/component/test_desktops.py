@@ -14,7 +14,7 @@ from ruamel.yaml import YAML
 from infra.catalog import DESKTOP_SIZES
 from infra.components.awscron import aws_cron
 from infra.components.desktops import DISPLAY_PORT, idle_periods
-from infra.plan.graph import ResourceGraph
+from infra.graph import ResourceGraph
 from infra.plan.mocks import PlanMocks
 from infra.plan.runner import run_program
 from infra.profiles import resolve
@@ -31,6 +31,7 @@ from tests.component.awsplan import (
     statements,
     team_text,
 )
+from tests.component.find import single, where
 
 ROOT = Path(__file__).resolve().parents[2]
 INSTANCE = "aws:ec2/instance:Instance"
@@ -60,7 +61,8 @@ def test_image_is_the_newest_baked_desktop_image_of_this_account(
     loaded = load(ROOT / "stacks" / "Pulumi.vision-prod.yaml").stack
     mocks = InvokeLog("eu-west-1", {"platform-prod": example_plans["platform-prod"].outputs})
     graph = run_program("vision-prod", lambda: build(loaded), mocks)
-    [ami_args] = [a for token, a in mocks.calls if token == "aws:ec2/getAmi:getAmi"]
+    ami_args = single([a for token, a in mocks.calls if token == "aws:ec2/getAmi:getAmi"],
+                      "getAmi invoke")
     assert ami_args["owners"] == ["self"] and ami_args["mostRecent"] is True
     assert {"name": "name", "values": ["teamstack-desktop-*"]} in ami_args["filters"]
     image = mocks.invokes["aws:ec2/getAmi:getAmi"](ami_args, mocks)["id"]
@@ -80,26 +82,41 @@ def test_one_desktop_per_member_who_asks_sized_from_the_catalog(
                        strict=True))
     for name, size in wanted.items():
         inputs = instances[f"desktops-{name}"]
-        assert inputs["instanceType"] == DESKTOP_SIZES[size].instance_type
-        assert inputs["subnetId"] in platform["private_subnet_ids"]
-        assert inputs["associatePublicIpAddress"] is False
-        assert inputs["iamInstanceProfile"] == f"{stack}-workload"
-        assert inputs["tags"]["teamstack:member"] == name
-        assert inputs["tags"]["teamstack:home-file-system"] == graph.outputs["file_system_id"]
+        assert inputs["instanceType"] == DESKTOP_SIZES[size].instance_type, (
+            where("inputs['instanceType']", name=name, size=size))
+        assert inputs["subnetId"] in platform["private_subnet_ids"], (
+            where("inputs['subnetId']", name=name, size=size))
+        assert inputs["associatePublicIpAddress"] is False, (
+            where("inputs['associatePublicIpAddress']", name=name, size=size))
+        assert inputs["iamInstanceProfile"] == f"{stack}-workload", (
+            where("inputs['iamInstanceProfile']", name=name, size=size))
+        assert inputs["tags"]["teamstack:member"] == name, (
+            where("inputs['tags']['teamstack:member']", name=name, size=size))
+        assert inputs["tags"]["teamstack:home-file-system"] == graph.outputs["file_system_id"], (
+            where("inputs['tags']['teamstack:home-file-system']", name=name, size=size))
         assert inputs["tags"]["teamstack:home-access-point"] == graph.outputs[
-            "access_point_ids"][name]
+            "access_point_ids"][name], (
+            where("inputs['tags']['teamstack:home-access-point']", name=name, size=size))
         assert inputs["metadataOptions"] == {"httpEndpoint": "enabled", "httpTokens": "required",
                                              "httpPutResponseHopLimit": 1,
-                                             "instanceMetadataTags": "enabled"}
+                                             "instanceMetadataTags": "enabled"}, (
+            where("inputs['metadataOptions']", name=name, size=size))
         root = inputs["rootBlockDevice"]
-        assert root["encrypted"] is True and root["kmsKeyId"] == graph.outputs["key_arn"]
+        assert root["encrypted"] is True and root["kmsKeyId"] == graph.outputs["key_arn"], (
+            where("root['encrypted'] is True and root['kmsKeyId'] == graph.o...",
+                  name=name, size=size))
         home = by_name(graph, "aws:ebs/volume:Volume")[f"desktops-{name}-home"]
-        assert home["encrypted"] is True and home["kmsKeyId"] == graph.outputs["key_arn"]
-        assert home["size"] == DESKTOP_SIZES[size].home_volume_gib
-        assert home["availabilityZone"] == zone_of[inputs["subnetId"]]
+        assert home["encrypted"] is True and home["kmsKeyId"] == graph.outputs["key_arn"], (
+            where("home['encrypted'] is True and home['kmsKeyId'] == graph.o...",
+                  name=name, size=size))
+        assert home["size"] == DESKTOP_SIZES[size].home_volume_gib, (
+            where("home['size']", name=name, size=size))
+        assert home["availabilityZone"] == zone_of[inputs["subnetId"]], (
+            where("home['availabilityZone']", name=name, size=size))
         attachment = by_name(graph, "aws:ec2/volumeAttachment:VolumeAttachment")[
             f"desktops-{name}-home"]
-        assert attachment["deviceName"] == "/dev/sdf"
+        assert attachment["deviceName"] == "/dev/sdf", (
+            where("attachment['deviceName']", name=name, size=size))
     assert set(graph.outputs.get("desktop_instance_ids", {})) == set(wanted)
 
 
@@ -115,13 +132,17 @@ def test_no_ssh_and_display_only_from_the_access_ranges(
     hosts = one(graph, "aws:ec2/securityGroup:SecurityGroup", "hosts-sg")
     for instance in graph.of_type(INSTANCE):
         assert sorted(depends_on(graph, instance, "aws:ec2/securityGroup:SecurityGroup"),
-                      key=lambda r: r.name) == [display, hosts]
+                      key=lambda r: r.name) == [display, hosts], (
+            where("sorted(depends_on(graph, instance, 'aws:ec2/securityGroup...",
+                  instance=instance))
     rules = [r for r in graph.of_type(INGRESS)
              if depends_on(graph, r, "aws:ec2/securityGroup:SecurityGroup") == [display]]
     access = example_plans["platform-prod"].outputs["access_cidrs"]
     assert sorted((r.inputs["cidrIpv4"], r.inputs["ipProtocol"]) for r in rules) == sorted(
         (c, p) for c in access for p in ("tcp", "udp"))
-    assert all(r.inputs["fromPort"] == r.inputs["toPort"] == DISPLAY_PORT for r in rules)
+    assert all(r.inputs["fromPort"] == r.inputs["toPort"] == DISPLAY_PORT for r in rules), (
+        f"display rules not on port {DISPLAY_PORT} only: "
+        f"{[(r.name, r.inputs['fromPort'], r.inputs['toPort']) for r in rules]}")
     for rule in graph.of_type(INGRESS):
         low, high = rule.inputs.get("fromPort", 0), rule.inputs.get("toPort", 65535)
         assert rule.inputs["ipProtocol"] != "-1" and not low <= 22 <= high, rule.name
@@ -187,11 +208,33 @@ def test_business_hours_schedules_in_the_team_time_zone(
     ids = sorted(graph.outputs["desktop_instance_ids"].values())
     for action, cron in (("start", policy_.start_schedule), ("stop", policy_.stop_schedule)):
         schedule = schedules[f"desktops-{action}"]
-        assert schedule["scheduleExpression"] == aws_cron(cron)
-        assert schedule["scheduleExpressionTimezone"] == "Europe/Berlin"
+        assert schedule["scheduleExpression"] == aws_cron(cron), (
+            where("schedule['scheduleExpression']", action=action, cron=cron))
+        assert schedule["scheduleExpressionTimezone"] == "Europe/Berlin", (
+            where("schedule['scheduleExpressionTimezone']", action=action, cron=cron))
         target = schedule["target"]
-        assert target["arn"] == f"arn:aws:scheduler:::aws-sdk:ec2:{action}Instances"
-        assert sorted(json.loads(target["input"])["InstanceIds"]) == ids
+        assert target["arn"] == f"arn:aws:scheduler:::aws-sdk:ec2:{action}Instances", (
+            where("target['arn']", action=action, cron=cron))
+        assert sorted(json.loads(target["input"])["InstanceIds"]) == ids, (
+            where("sorted(json.loads(target['input'])['InstanceIds'])", action=action, cron=cron))
+
+
+def test_desktop_arns_follow_the_partition_the_account_is_in(
+        example_plans: dict[str, ResourceGraph]) -> None:
+    """In aws-cn or aws-us-gov the schedules and the stop runbook are in that partition: every
+    ARN the component writes itself takes the partition from ``aws.get_partition``."""
+    loaded = load(ROOT / "stacks" / "Pulumi.vision-prod.yaml").stack
+    mocks = PlanMocks("eu-west-1", {"platform-prod": example_plans["platform-prod"].outputs})
+    mocks.invokes["aws:index/getPartition:getPartition"] = lambda args, m: {
+        "partition": "aws-cn", "dnsSuffix": "amazonaws.com.cn", "id": "aws-cn",
+        "reverseDnsPrefix": "cn.com.amazonaws"}
+    graph = run_program("vision-prod", lambda: build(loaded), mocks)
+    for name, schedule in by_name(graph, SCHEDULE).items():
+        assert schedule["target"]["arn"].startswith("arn:aws-cn:scheduler:::"), (
+            f"{SCHEDULE} {name}: target.arn {schedule['target']['arn']!r} is not in aws-cn")
+    target = by_name(graph, "aws:cloudwatch/eventTarget:EventTarget")["desktops-alice-idle"]
+    assert target["arn"].startswith("arn:aws-cn:ssm:"), (
+        f"EventTarget desktops-alice-idle: arn {target['arn']!r} is not in aws-cn")
 
 
 def test_on_demand_desktops_have_idle_stop_but_no_schedules(
@@ -232,7 +275,8 @@ def test_automation_role_acts_only_on_the_team_desktops(
     assert as_list(by_sid["RunStopRunbook"]["Resource"]) == [
         "arn:aws:ssm:eu-west-1:123456789012:automation-definition/AWS-StopEC2Instance:*"]
     role = one(graph, "aws:iam/role:Role", "desktops-automation")
-    [trust] = statements(policy(role.inputs, "assumeRolePolicy"))
+    trust = single(statements(policy(role.inputs, "assumeRolePolicy")),
+                   f"trust statement of {role.name}")
     assert sorted(trust["Principal"]["Service"]) == ["events.amazonaws.com",
                                                      "scheduler.amazonaws.com"]
 
@@ -272,5 +316,7 @@ def test_desktops_carry_the_tags_the_ansible_inventory_groups_by(
     assert instances
     for instance in instances:
         tags = instance.inputs["tags"]
-        assert tags["teamstack:host_kind"] == "desktop"
-        assert tags["teamstack:member"] in {"alice", "bruno", "chen"}
+        assert tags["teamstack:host_kind"] == "desktop", (
+            where("tags['teamstack:host_kind']", instance=instance))
+        assert tags["teamstack:member"] in {"alice", "bruno", "chen"}, (
+            where("tags['teamstack:member']", instance=instance))

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from infra.components.policies import TeamResources, people_trust
-from infra.plan.graph import ResourceGraph
+from infra.graph import ResourceGraph
 from tests.component.awsplan import as_list, by_name, one, policy, statements
+from tests.component.find import single, where
 
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
@@ -50,7 +51,8 @@ def test_people_role_trusts_the_platform_saml_provider(
         example_plans: dict[str, ResourceGraph]) -> None:
     graph = example_plans["vision-prod"]
     role = one(graph, ROLE, "identity-people")
-    [trust] = statements(policy(role.inputs, "assumeRolePolicy"))
+    trust = single(statements(policy(role.inputs, "assumeRolePolicy")),
+                   f"trust statement of {role.name}")
     assert trust["Principal"] == {
         "Federated": example_plans["platform-prod"].outputs["people_idp_arn"]}
     assert sorted(trust["Action"]) == ["sts:AssumeRoleWithSAML", "sts:TagSession"]
@@ -70,7 +72,9 @@ def test_every_team_role_carries_the_team_boundary(example_plans: dict[str, Reso
     assert graph.outputs["permissions_boundary_arn"] == arn
     roles = graph.of_type(ROLE)
     assert {r.name for r in roles} >= {"identity-people", "identity-workload"}
-    assert all(r.inputs["permissionsBoundary"] == arn for r in roles)
+    assert all(r.inputs["permissionsBoundary"] == arn for r in roles), (
+        f"roles without the team boundary {arn}: "
+        f"{[r.name for r in roles if r.inputs['permissionsBoundary'] != arn]}")
 
 
 @pytest.mark.parametrize("stack", TEAMS)
@@ -90,15 +94,20 @@ def test_policies_name_only_the_team_own_resources(example_plans: dict[str, Reso
                     assert resource.startswith(f"arn:aws:s3:::{stack}-"), (name, resource)
             actions = as_list(statement["Action"])
             if any(a.startswith("kms:") and a != "kms:CreateGrant" for a in actions):
-                assert statement["Resource"] == [key_arn]
+                assert statement["Resource"] == [key_arn], (
+                    where("statement['Resource']", name=name, doc=doc, statement=statement))
                 assert statement["Condition"] == {"StringEquals": {
-                    "aws:ResourceTag/teamstack:team": stack.split("-")[0]}}
+                    "aws:ResourceTag/teamstack:team": stack.split("-")[0]}}, (
+                    where("statement['Condition']", name=name, doc=doc, statement=statement))
             if any(a.startswith("elasticfilesystem:") for a in actions):
-                [arn] = statement["Resource"]
+                arn = single(statement["Resource"], "statement['Resource']")
                 assert arn.startswith("arn:aws:elasticfilesystem:eu-west-1:123456789012:"
-                                      "file-system/fs-")
+                                      "file-system/fs-"), (
+                    where("arn.startswith('arn:aws:elasticfilesystem:eu-west-1:12345...",
+                          name=name, doc=doc, statement=statement))
                 assert statement["Condition"] == {"StringEquals": {
-                    "aws:ResourceTag/teamstack:team": stack.split("-")[0]}}
+                    "aws:ResourceTag/teamstack:team": stack.split("-")[0]}}, (
+                    where("statement['Condition']", name=name, doc=doc, statement=statement))
 
 
 def test_both_roles_can_use_every_team_bucket(example_plans: dict[str, ResourceGraph]) -> None:
@@ -108,9 +117,12 @@ def test_both_roles_can_use_every_team_bucket(example_plans: dict[str, ResourceG
         doc = role_documents(graph)[name]
         listing = next(s for s in statements(doc) if s.get("Sid") == "ListOwnBuckets")
         objects = next(s for s in statements(doc) if s.get("Sid") == "ReadWriteOwnObjects")
-        assert sorted(listing["Resource"]) == buckets
-        assert sorted(objects["Resource"]) == [f"{b}/*" for b in buckets]
-        assert {"s3:GetObject", "s3:PutObject", "s3:DeleteObject"} <= set(objects["Action"])
+        assert sorted(listing["Resource"]) == buckets, (
+            where("sorted(listing['Resource'])", name=name))
+        assert sorted(objects["Resource"]) == [f"{b}/*" for b in buckets], (
+            where("sorted(objects['Resource'])", name=name))
+        assert {"s3:GetObject", "s3:PutObject", "s3:DeleteObject"} <= set(objects["Action"]), (
+            where("{'s3:GetObject', 's3:PutObject', 's3:DeleteObject'}", name=name))
 
 
 def test_desktop_control_is_limited_to_instances_tagged_with_the_team(
@@ -144,7 +156,9 @@ def test_the_boundary_admits_everything_the_roles_are_granted(
     graph = example_plans[stack]
     boundary_policy = one(graph, "aws:iam/policy:Policy", "identity-boundary")
     boundary = statements(policy(boundary_policy.inputs))
-    assert not any(a.startswith("iam:") for s in boundary for a in as_list(s["Action"]))
+    assert not any(a.startswith("iam:") for s in boundary for a in as_list(s["Action"])), (
+        f"identity-boundary policy allows iam: actions: "
+        f"{[a for s in boundary for a in as_list(s['Action']) if a.startswith('iam:')]}")
     bounded = {r.inputs["name"] for r in graph.of_type(ROLE)
                if r.inputs.get("permissionsBoundary") == graph.outputs["permissions_boundary_arn"]}
     docs = {n: policy(i) for n, i in by_name(graph, ROLE_POLICY).items() if i["role"] in bounded}

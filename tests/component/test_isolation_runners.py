@@ -16,8 +16,8 @@ from pydantic import ValidationError
 
 from infra.components.k8s import names
 from infra.components.k8s.runners import runner_set_name
+from infra.graph import ResourceGraph
 from infra.helm.arc import RunnerSetValues
-from infra.plan.graph import ResourceGraph
 from infra.request import TeamRequest
 from infra.stackfile import load
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from infra.plan.graph import ResourceGraph
+from infra.graph import ResourceGraph
 from infra.policy import check
 from tests.k8s.kplan import by_object_name
 

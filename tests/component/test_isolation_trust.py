@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from infra.plan.graph import ResourceGraph
+from infra.graph import ResourceGraph
 from infra.policy import check
 from tests.k8s.kplan import plan_variant
 

@@ -10,10 +10,11 @@ import pytest
 
 from infra.components.k8s import karpenter_specs, names, notebook_specs
 from infra.components.k8s.iam import INTERRUPTION_EVENTS
-from infra.plan.graph import SECRET_MARKER, ResourceGraph
+from infra.graph import SECRET_MARKER, ResourceGraph
 from infra.profiles import PROFILE_NAMES, resolve
 from infra.request import PlatformRequest
 from infra.stackfile import load
+from tests.component.find import one, only, single, where
 from tests.k8s.kplan import by_object_name
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,7 +37,7 @@ def releases(graph: ResourceGraph) -> dict[str, dict]:
 
 def test_control_plane_is_private_encrypted_logged(platform: ResourceGraph,
                                                    request_: PlatformRequest) -> None:
-    [cluster] = platform.of_type("aws:eks/cluster:Cluster")
+    cluster = only(platform, "aws:eks/cluster:Cluster")
     inputs = cluster.inputs
     assert inputs["name"] == "platform-prod-eks" == platform.outputs["cluster_name"]
     assert inputs["version"] == request_.cluster.kubernetes_version == "1.31"
@@ -48,7 +49,8 @@ def test_control_plane_is_private_encrypted_logged(platform: ResourceGraph,
     assert vpc["publicAccessCidrs"] == request_.access_cidrs
     assert vpc["subnetIds"] == platform.outputs["private_subnet_ids"]
     assert inputs["accessConfig"]["authenticationMode"] == "API"
-    [key] = [r for r in platform.of_type("aws:kms/key:Key") if r.name == "cluster-secrets-key"]
+    key = only(platform, "aws:kms/key:Key", lambda r: r.name == "cluster-secrets-key",
+             'where r.name == "cluster-secrets-key"')
     assert key.inputs["enableKeyRotation"] is True
     assert inputs["encryptionConfig"]["resources"] == ["secrets"]
     assert inputs["encryptionConfig"]["provider"]["keyArn"].startswith("arn:aws:kms:")
@@ -72,7 +74,7 @@ def test_private_endpoint_only_when_not_asked(tmp_path: Path) -> None:
     path = tmp_path / "Pulumi.platform-prod.yaml"
     path.write_text(edited_request("platform-prod", private), encoding="utf-8")
     graph = plan_loaded(load_all([path], tmp_path), jobs=1).by_stack()["platform-prod"]
-    [cluster] = graph.of_type("aws:eks/cluster:Cluster")
+    cluster = only(graph, "aws:eks/cluster:Cluster")
     assert cluster.inputs["vpcConfig"]["endpointPublicAccess"] is False
     assert "publicAccessCidrs" not in cluster.inputs["vpcConfig"]
 
@@ -81,20 +83,21 @@ def test_node_security_group_admits_only_its_members(platform: ResourceGraph) ->
     groups = by_object_name_aws(platform, "aws:ec2/securityGroup:SecurityGroup")
     nodes = groups["platform-prod-eks-nodes"]
     assert [rule.get("self") for rule in nodes["ingress"]] == [True]
-    assert all(not rule.get("cidrBlocks") for rule in nodes["ingress"])
-    [cluster] = platform.of_type("aws:eks/cluster:Cluster")
+    assert all(not rule.get("cidrBlocks") for rule in nodes["ingress"]), (
+        f"platform-prod-eks-nodes ingress admits address ranges: {nodes['ingress']}")
+    cluster = only(platform, "aws:eks/cluster:Cluster")
     sg_id = platform.outputs["cluster_node_security_group_id"]
     assert cluster.inputs["vpcConfig"]["securityGroupIds"] == [sg_id]
 
 
 def test_system_nodes_are_hardened_and_tainted(platform: ResourceGraph,
                                                request_: PlatformRequest) -> None:
-    [template] = platform.of_type("aws:ec2/launchTemplate:LaunchTemplate")
+    template = only(platform, "aws:ec2/launchTemplate:LaunchTemplate")
     metadata = template.inputs["metadataOptions"]
     assert metadata["httpTokens"] == "required" and metadata["httpPutResponseHopLimit"] == 1
-    [device] = template.inputs["blockDeviceMappings"]
+    device = single(template.inputs["blockDeviceMappings"], "block device of the launch template")
     assert device["ebs"]["encrypted"] == "true"
-    [group] = platform.of_type("aws:eks/nodeGroup:NodeGroup")
+    group = only(platform, "aws:eks/nodeGroup:NodeGroup")
     inputs = group.inputs
     assert inputs["subnetIds"] == platform.outputs["private_subnet_ids"]
     assert inputs["instanceTypes"] == [request_.cluster.system_instance_type]
@@ -116,13 +119,13 @@ def test_eks_addons_pinned_and_network_policy_enforced(platform: ResourceGraph,
     assert addons["eks-pod-identity-agent"]["addonVersion"] == pins.pod_identity_agent
     ebs = addons["aws-ebs-csi-driver"]
     assert ebs["addonVersion"] == pins.ebs_csi_driver
-    [association] = ebs["podIdentityAssociations"]
+    association = single(ebs["podIdentityAssociations"], "ebs['podIdentityAssociations']")
     assert association["serviceAccount"] == names.EBS_CSI_CONTROLLER_SERVICE_ACCOUNT
 
 
 def test_karpenter_queue_rules_role_and_release(platform: ResourceGraph,
                                                 request_: PlatformRequest) -> None:
-    [queue] = platform.of_type("aws:sqs/queue:Queue")
+    queue = only(platform, "aws:sqs/queue:Queue")
     assert queue.inputs["sqsManagedSseEnabled"] is True
     rules = {r.name: r.inputs for r in platform.of_type("aws:cloudwatch/eventRule:EventRule")}
     patterns = sorted(json.loads(r["eventPattern"])["detail-type"][0] for r in rules.values())
@@ -151,8 +154,7 @@ def test_karpenter_queue_rules_role_and_release(platform: ResourceGraph,
 
 
 def test_controller_policy_is_scoped_to_this_cluster(platform: ResourceGraph) -> None:
-    [policy] = [r for r in platform.of_type("aws:iam/rolePolicy:RolePolicy")
-                if r.name == "karpenter-controller-policy"]
+    policy = one(platform, "aws:iam/rolePolicy:RolePolicy", "karpenter-controller-policy")
     statements = {s["Sid"]: s for s in json.loads(policy.inputs["policy"])["Statement"]}
     tag = "kubernetes.io/cluster/platform-prod-eks"
     assert statements["DeleteOwned"]["Condition"]["StringEquals"] == {
@@ -170,18 +172,26 @@ def test_node_classes_cpu_and_accelerated_gpu(platform: ResourceGraph) -> None:
     assert set(classes) == {names.CPU_NODE_CLASS, names.GPU_NODE_CLASS}
     for body in classes.values():
         spec = body["spec"]
-        assert spec["role"] == platform.outputs["karpenter_node_role_name"]
+        assert spec["role"] == platform.outputs["karpenter_node_role_name"], (
+            where("spec['role']", body=body))
         assert [t["id"] for t in spec["subnetSelectorTerms"]] == \
-            platform.outputs["private_subnet_ids"]
+            platform.outputs["private_subnet_ids"], (
+            where("[t['id'] for t in spec['subnetSelectorTerms']]", body=body))
         assert spec["securityGroupSelectorTerms"] == [
-            {"id": platform.outputs["cluster_node_security_group_id"]}]
-        assert spec["metadataOptions"]["httpTokens"] == "required"
-        assert spec["metadataOptions"]["httpPutResponseHopLimit"] == 1
-        assert all(d["ebs"]["encrypted"] is True for d in spec["blockDeviceMappings"])
-        assert spec["tags"]["cost-center"] == "CC-0001"
+            {"id": platform.outputs["cluster_node_security_group_id"]}], (
+            where("spec['securityGroupSelectorTerms']", body=body))
+        assert spec["metadataOptions"]["httpTokens"] == "required", (
+            where("spec['metadataOptions']['httpTokens']", body=body))
+        assert spec["metadataOptions"]["httpPutResponseHopLimit"] == 1, (
+            where("spec['metadataOptions']['httpPutResponseHopLimit']", body=body))
+        assert all(d["ebs"]["encrypted"] is True for d in spec["blockDeviceMappings"]), (
+            f"EC2NodeClass {body['metadata']['name']}: blockDeviceMappings not all encrypted: "
+            f"{spec['blockDeviceMappings']}")
+        assert spec["tags"]["cost-center"] == "CC-0001", (
+            where("spec['tags']['cost-center']", body=body))
     assert classes["cpu"]["spec"]["amiSelectorTerms"] == [{"alias": "al2023@latest"}]
     gpu = classes["gpu"]["spec"]
-    [term] = gpu["amiSelectorTerms"]
+    term = single(gpu["amiSelectorTerms"], "gpu['amiSelectorTerms']")
     assert gpu["amiFamily"] == "AL2023" and term["id"].startswith("ami-")
     # the id is the one the accelerated (nvidia) AMI's public parameter names
     from infra.plan.mocks import PlanMocks, _ssm_parameter
@@ -203,7 +213,8 @@ def test_every_chart_is_the_pinned_version(platform: ResourceGraph,
         "spark-operator": charts.spark_operator, "arc": charts.arc_controller,
         "jupyterhub": charts.jupyterhub}
     for inputs in releases(platform).values():
-        assert inputs["atomic"] is True
+        assert inputs["atomic"] is True, (
+            where("inputs['atomic']", inputs=inputs))
 
 
 def test_add_ons_run_on_system_nodes_device_plugin_on_gpu_nodes(platform: ResourceGraph) -> None:
@@ -214,8 +225,9 @@ def test_add_ons_run_on_system_nodes_device_plugin_on_gpu_nodes(platform: Resour
     assert values["arc"]["nodeSelector"] == system
     assert values["jupyterhub"]["hub"]["nodeSelector"] == system
     plugin = values["nvidia-device-plugin"]
-    [term] = plugin["affinity"]["nodeAffinity"][
-        "requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
+    term = single(plugin["affinity"]["nodeAffinity"][
+        "requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"],
+        "node selector term of the device plugin")
     assert term["matchExpressions"] == [{"key": names.GPU_MANUFACTURER_LABEL, "operator": "In",
                                          "values": ["nvidia"]}]
     assert {t["key"] for t in plugin["tolerations"]} == {names.GPU_TAINT_KEY,
@@ -243,7 +255,7 @@ def test_hub_reads_team_profiles_and_culls_as_backstop(platform: ResourceGraph) 
 
 
 def test_credentials_never_in_the_plan(platform: ResourceGraph) -> None:
-    [secret] = platform.of_type("kubernetes:core/v1:Secret")
+    secret = only(platform, "kubernetes:core/v1:Secret")
     assert secret.inputs["stringData"] == SECRET_MARKER
     assert "offline-plan-placeholder" not in json.dumps([r.inputs for r in platform.resources])
 
@@ -251,11 +263,11 @@ def test_credentials_never_in_the_plan(platform: ResourceGraph) -> None:
 def test_outputs_let_teams_connect_without_a_credential(platform: ResourceGraph) -> None:
     outputs = platform.outputs
     config = json.loads(outputs["kubeconfig"])
-    [user] = config["users"]
+    user = single(config["users"], "config['users']")
     assert user["user"]["exec"]["command"] == "aws"
     assert user["user"]["exec"]["args"][:2] == ["eks", "get-token"]
     assert "token" not in user["user"] and "client-key-data" not in user["user"]
-    [cluster] = config["clusters"]
+    cluster = single(config["clusters"], "config['clusters']")
     assert cluster["cluster"]["server"] == outputs["cluster_endpoint"]
     assert cluster["cluster"]["certificate-authority-data"] == outputs["cluster_ca"]
     for key in ("cluster_name", "cluster_node_security_group_id", "gpu_node_class",

@@ -12,11 +12,12 @@ import pytest
 from infra.components.k8s import names, quota
 from infra.components.k8s.cronwindow import window_end
 from infra.components.k8s.runners import runner_set_name
+from infra.graph import SECRET_MARKER, ResourceGraph
 from infra.helm.arc import RunnerSetValues
-from infra.plan.graph import SECRET_MARKER, ResourceGraph
 from infra.profiles import resolve
 from infra.request import TeamRequest
 from infra.stackfile import load
+from tests.component.find import only, single, where
 from tests.k8s.kplan import by_object_name, configmap_json, plan_examples, recording_options
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,7 +59,8 @@ def test_namespace_quota_equals_max_gpus(example_plans: dict[str, ResourceGraph]
     assert hard["requests.cpu"] == str(size.cpu)
     assert quotas["team-quota"]["metadata"]["namespace"] == namespace
     # placeholders (warm capacity) are outside the compute quota, nothing else is
-    [scope] = quotas["team-quota"]["spec"]["scopeSelector"]["matchExpressions"]
+    scope = single(quotas["team-quota"]["spec"]["scopeSelector"]["matchExpressions"],
+                   "scope expression of team-quota")
     assert scope == {"scopeName": "PriorityClass", "operator": "NotIn",
                      "values": [names.PLACEHOLDER_PRIORITY_CLASS]}
     assert quotas["team-objects"]["spec"]["hard"] == {"services.loadbalancers": "0",
@@ -87,14 +89,14 @@ def test_team_group_edits_its_own_namespace_only(example_plans: dict[str, Resour
     group_bindings = [b.inputs for b in bindings
                       if any(s["kind"] == "Group" for s in b.inputs["subjects"])]
     assert len(group_bindings) == 1
-    [binding] = group_bindings
+    binding = single(group_bindings, "group_bindings")
     assert binding["metadata"]["namespace"] == names.team_namespace(team)
     assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io",
                                   "kind": "ClusterRole", "name": "edit"}
     assert binding["subjects"] == [{"kind": "Group", "name": f"teamstack-{team}",
                                     "apiGroup": "rbac.authorization.k8s.io"}]
     assert not graph.of_type("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding")
-    [entry] = graph.of_type("aws:eks/accessEntry:AccessEntry")
+    entry = only(graph, "aws:eks/accessEntry:AccessEntry")
     assert entry.inputs["principalArn"] == graph.outputs["people_role_arn"]
     assert entry.inputs["kubernetesGroups"] == [f"teamstack-{team}"]
     assert entry.inputs["clusterName"] == "platform-prod-eks"
@@ -117,8 +119,10 @@ def test_service_accounts_bound_to_the_workload_role(example_plans: dict[str, Re
         assert history["roleArn"].endswith(f"/{team}-prod-spark-history")
     assert set(associations) == expected
     for inputs in associations.values():
-        assert inputs["roleArn"] == graph.outputs["workload_role_arn"]
-        assert inputs["clusterName"] == "platform-prod-eks"
+        assert inputs["roleArn"] == graph.outputs["workload_role_arn"], (
+            where("inputs['roleArn']", inputs=inputs))
+        assert inputs["clusterName"] == "platform-prod-eks", (
+            where("inputs['clusterName']", inputs=inputs))
     accounts = {(i["metadata"]["namespace"], name)
                 for name, i in by_object_name(graph, "kubernetes:core/v1:ServiceAccount").items()}
     assert expected <= accounts
@@ -148,10 +152,14 @@ def test_gpu_node_pool_matches_request_and_profile(example_plans: dict[str, Reso
     assert disruption["consolidateAfter"] == policy.consolidate_after
     assert len(disruption["budgets"]) == len(policy.budgets)
     for recorded, budget in zip(disruption["budgets"], policy.budgets, strict=True):
-        assert recorded["nodes"] == budget.nodes
-        assert recorded.get("schedule") == budget.schedule
-        assert recorded.get("duration") == budget.duration
-        assert recorded.get("reasons") == (list(budget.reasons) if budget.reasons else None)
+        assert recorded["nodes"] == budget.nodes, (
+            where("recorded['nodes']", recorded=recorded, budget=budget))
+        assert recorded.get("schedule") == budget.schedule, (
+            where("recorded.get('schedule')", recorded=recorded, budget=budget))
+        assert recorded.get("duration") == budget.duration, (
+            where("recorded.get('duration')", recorded=recorded, budget=budget))
+        assert recorded.get("reasons") == (list(budget.reasons) if budget.reasons else None), (
+            where("recorded.get('reasons')", recorded=recorded, budget=budget))
 
 
 def test_profiles_differ_where_they_should(example_plans: dict[str, ResourceGraph]) -> None:
@@ -172,9 +180,10 @@ def test_warm_gpu_capacity_follows_the_profile_window(
     plans, ignored = options
     graph, request = plans["vision-prod"], request_of("vision-prod")
     policy = resolve(request.gpu.profile, request).karpenter
-    [window] = policy.warm_floor
-    [warm] = [r for r in graph.of_type("kubernetes:apps/v1:Deployment")
-              if r.inputs["metadata"]["name"] == "vision-gpu-warm"]
+    window = single(policy.warm_floor, "policy.warm_floor")
+    warm = only(graph, "kubernetes:apps/v1:Deployment",
+                lambda r: r.inputs["metadata"]["name"] == "vision-gpu-warm",
+                "with metadata.name vision-gpu-warm")
     spec = warm.inputs["spec"]
     assert spec["replicas"] == 0  # outside the window; the CronJobs move it
     pod = spec["template"]["spec"]
@@ -228,7 +237,8 @@ def test_runner_sets_min_max_and_credentials(
     secrets = by_object_name(graph, "kubernetes:core/v1:Secret")
     assert secrets["github-app"]["stringData"] == SECRET_MARKER
     assert "offline-plan-placeholder" not in json.dumps([r.inputs for r in graph.resources])
-    [release] = [r for r in graph.of_type(RELEASE) if r.inputs["name"] == set_name]
+    release = only(graph, RELEASE, lambda r: r.inputs["name"] == set_name,
+                   f"named {set_name}")
     owned = ["values.minRunners"] if bundle.ci_runners.warm_floor else []
     assert ignored[release.urn] == owned
 
@@ -247,21 +257,27 @@ def test_gpu_runners_on_the_team_pool(example_plans: dict[str, ResourceGraph]) -
 def test_runner_warm_floor_cronjobs(example_plans: dict[str, ResourceGraph]) -> None:
     request = request_of("vision-prod")
     policy = resolve(request.ci_runners.profile, request).ci_runners
-    [window] = policy.warm_floor
+    window = single(policy.warm_floor, "policy.warm_floor")
     jobs = by_object_name(example_plans["vision-prod"], CRONJOB)
     for job, schedule, minimum in (
             ("vision-models-cpu-start-0", window.schedule, window.min_runners),
             ("vision-models-cpu-end-0", window_end(window.schedule, window.duration),
              policy.min_runners)):
         spec = jobs[job]["spec"]
-        assert spec["schedule"] == schedule and spec["timeZone"] == policy.timezone
+        assert spec["schedule"] == schedule and spec["timeZone"] == policy.timezone, (
+            where("spec['schedule'] == schedule and spec['timeZone'] == poli...",
+                  job=job, schedule=schedule, minimum=minimum))
         pod = spec["jobTemplate"]["spec"]["template"]["spec"]
-        assert pod["serviceAccountName"] == "vision-models-cpu-scheduler"
+        assert pod["serviceAccountName"] == "vision-models-cpu-scheduler", (
+            where("pod['serviceAccountName']", job=job, schedule=schedule, minimum=minimum))
         args = pod["containers"][0]["args"]
         assert args[:3] == ["patch", "autoscalingrunnersets.actions.github.com",
-                            "vision-models-cpu"]
+                            "vision-models-cpu"], (
+            where("args[:3]", job=job, schedule=schedule, minimum=minimum))
         assert json.loads(args[args.index("--patch") + 1]) == {
-            "spec": {"minRunners": minimum}}
+            "spec": {"minRunners": minimum}}, (
+            where("json.loads(args[args.index('--patch') + 1])",
+                  job=job, schedule=schedule, minimum=minimum))
     assert window.min_runners == 2 and policy.min_runners == 0
     assert not [j for j in by_object_name(example_plans["analytics-prod"], CRONJOB)
                 if j.startswith("analytics-cpu")]  # scheduled-retrain: no warm floor
@@ -284,10 +300,14 @@ def test_notebook_profiles_carry_the_culler_timeout(example_plans: dict[str, Res
                                                if request.notebooks.gpu else [])
     for profile in entry["profiles"]:
         override = profile["kubespawner_override"]
-        assert f"--ServerApp.shutdown_no_activity_timeout={timeout}" in override["args"]
-        assert f"--MappingKernelManager.cull_idle_timeout={timeout}" in override["args"]
-        assert override["service_account"] == f"{request.team}-notebook"
-        assert override["storage_capacity"] == f"{request.notebooks.storage_gib}Gi"
+        assert f"--ServerApp.shutdown_no_activity_timeout={timeout}" in override["args"], (
+            where("f'--ServerApp.shutdown_no_activity_timeout={timeout}'", profile=profile))
+        assert f"--MappingKernelManager.cull_idle_timeout={timeout}" in override["args"], (
+            where("f'--MappingKernelManager.cull_idle_timeout={timeout}'", profile=profile))
+        assert override["service_account"] == f"{request.team}-notebook", (
+            where("override['service_account']", profile=profile))
+        assert override["storage_capacity"] == f"{request.notebooks.storage_gib}Gi", (
+            where("override['storage_capacity']", profile=profile))
     if request.notebooks.gpu:
         gpu = entry["profiles"][1]["kubespawner_override"]
         assert gpu["extra_resource_limits"] == {"nvidia.com/gpu": "1"}
@@ -307,10 +327,13 @@ def test_each_member_mounts_only_their_own_home(example_plans: dict[str, Resourc
     for member in request.members:
         volume = volumes[f"{stack}-home-{member.name}"]["spec"]
         assert volume["csi"] == {"driver": "efs.csi.aws.com", "volumeHandle":
-                                 f"{graph.outputs['file_system_id']}::{points[member.name]}"}
+                                 f"{graph.outputs['file_system_id']}::{points[member.name]}"}, (
+            where("volume['csi']", member=member))
         claim = claims[f"{request.team}-home-{member.name}"]
-        assert claim["metadata"]["namespace"] == names.JUPYTERHUB_NAMESPACE
-        assert claim["spec"]["volumeName"] == f"{stack}-home-{member.name}"
+        assert claim["metadata"]["namespace"] == names.JUPYTERHUB_NAMESPACE, (
+            where("claim['metadata']['namespace']", member=member))
+        assert claim["spec"]["volumeName"] == f"{stack}-home-{member.name}", (
+            where("claim['spec']['volumeName']", member=member))
     rules = [r.inputs for r in graph.of_type("aws:vpc/securityGroupIngressRule:"
                                              "SecurityGroupIngressRule")
              if r.name == "notebooks-nfs-from-cluster"]
@@ -332,8 +355,8 @@ def test_spark_operator_namespace(example_plans: dict[str, ResourceGraph]) -> No
     assert conf["spark.dynamicAllocation.executorIdleTimeout"] == \
         f"{policy.executor_idle_timeout_s}s"
     assert conf["spark.eventLog.dir"] == "s3a://analytics-prod-raw/spark-events/"
-    [scheduled] = by_object_name(
-        graph, "kubernetes:sparkoperator.k8s.io/v1beta2:ScheduledSparkApplication").values()
+    scheduled = only(
+        graph, "kubernetes:sparkoperator.k8s.io/v1beta2:ScheduledSparkApplication").inputs
     assert scheduled["spec"]["schedule"] == request.spark.schedule == "0 2 * * *"
     template = scheduled["spec"]["template"]
     assert template["sparkConfigMap"] == "spark-defaults"

@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 
 from infra.components.k8s import names
-from infra.plan.graph import ResourceGraph
+from infra.graph import ResourceGraph
 from infra.policy import check
 from infra.profiles import resolve
+from tests.component.find import only, single
 from tests.k8s.kplan import by_object_name, plan_variant
 
 
@@ -48,17 +49,17 @@ def dedicated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ResourceGra
 def test_emr_cluster_scales_and_terminates_as_the_profile_says(
         emr_standing: ResourceGraph) -> None:
     policy = resolve("experiment").spark
-    [cluster] = emr_standing.of_type("aws:emr/cluster:Cluster")
+    cluster = only(emr_standing, "aws:emr/cluster:Cluster")
     inputs = cluster.inputs
     assert inputs["autoTerminationPolicy"] == {"idleTimeout": policy.emr_idle_timeout_s}
     assert inputs["coreInstanceGroup"]["instanceCount"] == policy.emr_managed_scaling_min_units
     assert inputs["logUri"] == "s3://analytics-prod-raw/emr-logs/"
     assert inputs["ec2Attributes"]["subnetId"].startswith("subnet-")
-    [scaling] = emr_standing.of_type("aws:emr/managedScalingPolicy:ManagedScalingPolicy")
-    [limits] = scaling.inputs["computeLimits"]
+    scaling = only(emr_standing, "aws:emr/managedScalingPolicy:ManagedScalingPolicy")
+    limits = single(scaling.inputs["computeLimits"], "scaling.inputs['computeLimits']")
     assert (limits["minimumCapacityUnits"], limits["maximumCapacityUnits"]) == (
         policy.emr_managed_scaling_min_units, 50)  # the request's max_executors
-    [security] = emr_standing.of_type("aws:emr/securityConfiguration:SecurityConfiguration")
+    security = only(emr_standing, "aws:emr/securityConfiguration:SecurityConfiguration")
     encryption = json.loads(security.inputs["configuration"])["EncryptionConfiguration"]
     assert encryption["EnableAtRestEncryption"] is True
     # no Spark operator objects for an EMR team
@@ -72,15 +73,16 @@ def test_emr_core_group_size_is_owned_by_managed_scaling(tmp_path: Path) -> None
 
     with recording_options() as ignored:
         graph = plan_variant(tmp_path, "analytics-prod", emr(False))["analytics-prod"]
-    [cluster] = graph.of_type("aws:emr/cluster:Cluster")
+    cluster = only(graph, "aws:emr/cluster:Cluster")
     assert ignored[cluster.urn] == ["coreInstanceGroup.instanceCount"]
 
 
 def test_scheduled_emr_runs_a_transient_cluster(emr_scheduled: ResourceGraph) -> None:
     policy = resolve("scheduled-retrain").spark
     assert not emr_scheduled.of_type("aws:emr/cluster:Cluster")
-    [schedule] = [r for r in emr_scheduled.of_type("aws:scheduler/schedule:Schedule")
-                  if r.inputs["name"] == "analytics-prod-spark-retrain"]
+    schedule = only(emr_scheduled, "aws:scheduler/schedule:Schedule",
+                    lambda r: r.inputs["name"] == "analytics-prod-spark-retrain",
+                    "named analytics-prod-spark-retrain")
     inputs = schedule.inputs
     assert inputs["scheduleExpression"] == "cron(0 2 * * ? *)"
     assert inputs["scheduleExpressionTimezone"] == "UTC"
@@ -89,11 +91,12 @@ def test_scheduled_emr_runs_a_transient_cluster(emr_scheduled: ResourceGraph) ->
     assert run["AutoTerminationPolicy"] == {"IdleTimeout": policy.emr_idle_timeout_s}
     assert run["ManagedScalingPolicy"]["ComputeLimits"]["MaximumCapacityUnits"] == 50
     assert run["Instances"]["KeepJobFlowAliveWhenNoSteps"] is False
-    [step] = run["Steps"]
+    step = single(run["Steps"], "run['Steps']")
     assert step["HadoopJarStep"]["Args"][-1] == "s3://analytics-prod-raw/jobs/retrain.py"
     assert {"Key": "cost-center", "Value": "CC-3001"} in run["Tags"]
-    [policy_doc] = [r for r in emr_scheduled.of_type("aws:iam/policy:Policy")
-                    if r.inputs["name"] == "analytics-prod-emr-scheduler"]
+    policy_doc = only(emr_scheduled, "aws:iam/policy:Policy",
+                      lambda r: r.inputs["name"] == "analytics-prod-emr-scheduler",
+                      "named analytics-prod-emr-scheduler")
     statements = json.loads(policy_doc.inputs["policy"])["Statement"]
     passed = next(s for s in statements if s["Action"] == "iam:PassRole")["Resource"]
     assert sorted(passed) == sorted(
@@ -116,12 +119,13 @@ def test_emr_variants_pass_the_guardrails(variant: str, request: pytest.FixtureR
 def test_dedicated_gpu_pool_lands_on_the_teams_own_cluster(
         dedicated: dict[str, ResourceGraph]) -> None:
     graph, platform = dedicated["vision-prod"], dedicated["platform-prod"]
-    [cluster] = graph.of_type("aws:eks/cluster:Cluster")
+    cluster = only(graph, "aws:eks/cluster:Cluster")
     assert cluster.inputs["name"] == "vision-prod-eks"
     assert cluster.inputs["vpcConfig"]["subnetIds"] == platform.outputs["private_subnet_ids"]
     assert cluster.inputs["vpcConfig"]["endpointPrivateAccess"] is True
     providers = {r.urn: r for r in graph.resources if r.type == "pulumi:providers:kubernetes"}
-    [own] = [u for u in providers if "::cluster-k8s" in u]
+    own = single([u for u in providers if "::cluster-k8s" in u],
+                 "provider of the dedicated cluster")
     pools = {r.inputs["metadata"]["name"]: r
              for r in graph.of_type("kubernetes:karpenter.sh/v1:NodePool")}
     assert set(pools) == {"vision-gpu", names.GENERAL_NODE_POOL}  # its own general pool too
@@ -135,8 +139,9 @@ def test_dedicated_gpu_pool_lands_on_the_teams_own_cluster(
             "vision-models-gpu"} <= releases  # one runner set per repository (issue 11)
     assert "jupyterhub" not in releases  # notebooks stay on the platform's hub
     # the namespace and access are on the team's cluster
-    [entry] = [e for e in graph.of_type("aws:eks/accessEntry:AccessEntry")
-               if e.inputs["type"] == "STANDARD" and "people" in e.inputs["principalArn"]]
+    entry = only(graph, "aws:eks/accessEntry:AccessEntry",
+                 lambda e: e.inputs["type"] == "STANDARD" and "people" in e.inputs["principalArn"],
+                 "of type STANDARD for the people role")
     assert entry.inputs["clusterName"] == "vision-prod-eks"
     # GPU notebooks need the pool on the hub's cluster: only the CPU profile is offered
     maps = by_object_name(graph, "kubernetes:core/v1:ConfigMap")
@@ -159,5 +164,6 @@ def test_dedicated_cluster_passes_the_guardrails(dedicated: dict[str, ResourceGr
     assert {r.inputs["permissionsBoundary"] for r in roles} == {
         "arn:aws:iam::123456789012:policy/vision-prod-eks-boundary"}
     document = json.loads(boundary[0].inputs["policy"])
-    [broad] = [s for s in document["Statement"] if s["Sid"] == "InfrastructureNotData"]
+    broad = single([s for s in document["Statement"] if s["Sid"] == "InfrastructureNotData"],
+                   "statement InfrastructureNotData")
     assert {"s3:*", "kms:*", "iam:*", "secretsmanager:*"} <= set(broad["NotAction"])

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from infra.components.network import INTERFACE_SERVICES, subnet_layout
-from infra.plan.graph import ResourceGraph
+from infra.graph import ResourceGraph
 from infra.policy.s3 import is_log_delivery_bucket
 from tests.component.awsplan import (
     OIDC,
@@ -24,6 +24,7 @@ from tests.component.awsplan import (
     statements,
     team_text,
 )
+from tests.component.find import only, single, where
 
 SUBNET = "aws:ec2/subnet:Subnet"
 NAT = "aws:ec2/natGateway:NatGateway"
@@ -43,7 +44,7 @@ def subnets(graph: ResourceGraph, kind: str) -> dict[str, dict]:
 
 def test_vpc_spans_the_requested_zones_with_public_and_private_subnets(
         platform: ResourceGraph) -> None:
-    [vpc] = by_name(platform, "aws:ec2/vpc:Vpc").values()
+    vpc = only(platform, "aws:ec2/vpc:Vpc").inputs
     assert vpc["cidrBlock"] == "10.40.0.0/16"
     assert vpc["enableDnsHostnames"] is True and vpc["enableDnsSupport"] is True
     private, public = subnets(platform, "private"), subnets(platform, "public")
@@ -66,23 +67,26 @@ def test_each_private_subnet_leaves_through_the_nat_of_its_own_zone(
     for route in platform.of_type(ROUTE):
         if "-private-" not in route.name:
             continue
-        assert route.inputs["destinationCidrBlock"] == "0.0.0.0/0"
-        [nat] = depends_on(platform, route, NAT)
-        [nat_subnet] = depends_on(platform, nat, SUBNET)
-        [table] = depends_on(platform, route, ROUTE_TABLE)
+        assert route.inputs["destinationCidrBlock"] == "0.0.0.0/0", (
+            where("route.inputs['destinationCidrBlock']", route=route))
+        nat = single(depends_on(platform, route, NAT), f"NAT gateway of {route.name}")
+        nat_subnet = single(depends_on(platform, nat, SUBNET), f"subnet of {nat.name}")
+        table = single(depends_on(platform, route, ROUTE_TABLE), f"route table of {route.name}")
         association = next(r for r in platform.of_type(
             "aws:ec2/routeTableAssociation:RouteTableAssociation")
             if table.urn in r.dependencies)
-        [private] = depends_on(platform, association, SUBNET)
-        assert "-public-" in nat_subnet.name
+        private = single(depends_on(platform, association, SUBNET), f"subnet of {association.name}")
+        assert "-public-" in nat_subnet.name, (
+            where("'-public-'", route=route))
         assert index[nat_subnet.urn].inputs["availabilityZone"] == private.inputs[
-            "availabilityZone"]
+            "availabilityZone"], (
+            where("index[nat_subnet.urn].inputs['availabilityZone']", route=route))
 
 
 def test_single_nat_serves_every_zone(tmp_path: Path) -> None:
     plans = plan_files(tmp_path, {"platform-dev": platform_text(zones=2, nat="single")})
     graph = plans["platform-dev"]
-    [nat] = graph.of_type(NAT)
+    nat = only(graph, NAT)
     private_routes = [r for r in graph.of_type(ROUTE) if "-private-" in r.name]
     assert len(private_routes) == 2
     assert all(depends_on(graph, r, NAT) == [nat] for r in private_routes)
@@ -100,8 +104,12 @@ def test_private_hosts_reach_aws_apis_through_endpoints(platform: ResourceGraph)
     assert {"ssm", "ecr.api", "ecr.dkr", "sts", "logs", "monitoring"} <= set(INTERFACE_SERVICES)
     private_subnet_urns = {r.urn for r in platform.of_type(SUBNET) if "-private-" in r.name}
     for resource, inputs in endpoints.values():
-        assert inputs["vpcEndpointType"] == "Interface" and inputs["privateDnsEnabled"] is True
-        assert {r.urn for r in depends_on(platform, resource, SUBNET)} == private_subnet_urns
+        assert inputs["vpcEndpointType"] == "Interface" and inputs["privateDnsEnabled"] is True, (
+            where("inputs['vpcEndpointType'] == 'Interface' and inputs['priv...",
+                  resource=resource, inputs=inputs))
+        assert {r.urn for r in depends_on(platform, resource, SUBNET)} == private_subnet_urns, (
+            where('{r.urn for r in depends_on(platform, resource, SUBNET)}',
+                  resource=resource, inputs=inputs))
     rule = by_name(platform, "aws:vpc/securityGroupIngressRule:"
                              "SecurityGroupIngressRule")["network-endpoints-https"]
     assert (rule["cidrIpv4"], rule["fromPort"], rule["toPort"]) == ("10.40.0.0/16", 443, 443)
@@ -109,19 +117,21 @@ def test_private_hosts_reach_aws_apis_through_endpoints(platform: ResourceGraph)
 
 def test_flow_logs_capture_all_traffic_into_an_encrypted_log_group(
         platform: ResourceGraph) -> None:
-    [flow] = platform.of_type("aws:ec2/flowLog:FlowLog")
+    flow = only(platform, "aws:ec2/flowLog:FlowLog")
     assert flow.inputs["trafficType"] == "ALL"
     assert flow.inputs["logDestinationType"] == "cloud-watch-logs"
-    [group] = depends_on(platform, flow, "aws:cloudwatch/logGroup:LogGroup")
+    group = single(depends_on(platform, flow, "aws:cloudwatch/logGroup:LogGroup"),
+                   "log group of the flow log")
     assert group.inputs["retentionInDays"] == 90
     assert group.inputs["kmsKeyId"].startswith("arn:aws:kms:eu-west-1:")
     assert platform.outputs["flow_log_group"] == group.inputs["name"]
-    [role] = depends_on(platform, flow, "aws:iam/role:Role")
-    [trust] = statements(policy(role.inputs, "assumeRolePolicy"))
+    role = single(depends_on(platform, flow, "aws:iam/role:Role"), "role of the flow log")
+    trust = single(statements(policy(role.inputs, "assumeRolePolicy")),
+                   f"trust statement of {role.name}")
     assert trust["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
     assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
-    [grant] = statements(policy(by_name(platform, "aws:iam/rolePolicy:RolePolicy")[
-        "network-flow-logs"]))
+    grant = single(statements(policy(by_name(platform, "aws:iam/rolePolicy:RolePolicy")[
+        "network-flow-logs"])), "statement of the flow-log role policy")
     group_arn = f"arn:aws:logs:eu-west-1:123456789012:log-group:{group.inputs['name']}"
     assert grant["Resource"] == [group_arn, f"{group_arn}:*"]
 
@@ -133,12 +143,14 @@ def test_access_log_bucket_is_private_tls_only_and_only_log_delivery_writes(
     assert name == "platform-prod-access-logs" == platform.outputs["log_bucket"]
 
     def companion(type_token: str) -> dict:
-        [found] = [i for i in by_name(platform, type_token).values() if i["bucket"] == name]
+        found = single([i for i in by_name(platform, type_token).values() if i["bucket"] == name],
+                       f"{type_token} of bucket {name}")
         return found
 
     block = companion("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
     assert all(block[f] is True for f in ("blockPublicAcls", "blockPublicPolicy",
-                                          "ignorePublicAcls", "restrictPublicBuckets"))
+                                          "ignorePublicAcls", "restrictPublicBuckets")), (
+        f"public-access block of platform-prod-access-logs: {block}")
     sse = companion("aws:s3/bucketServerSideEncryptionConfiguration:"
                     "BucketServerSideEncryptionConfiguration")
     # S3 server access logging cannot deliver to SSE-KMS buckets: SSE-S3 here, on purpose.
@@ -158,12 +170,12 @@ def test_access_log_bucket_is_private_tls_only_and_only_log_delivery_writes(
 
 
 def test_account_level_second_lines_of_defence(platform: ResourceGraph) -> None:
-    [default_sg] = by_name(platform, "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup").values()
+    default_sg = only(platform, "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup").inputs
     assert default_sg.get("ingress", []) == [] and default_sg.get("egress", []) == []
-    [ebs] = by_name(platform, "aws:ebs/encryptionByDefault:EncryptionByDefault").values()
+    ebs = only(platform, "aws:ebs/encryptionByDefault:EncryptionByDefault").inputs
     assert ebs["enabled"] is True
-    [account_block] = by_name(platform, "aws:s3/accountPublicAccessBlock:"
-                                        "AccountPublicAccessBlock").values()
+    account_block = only(platform, "aws:s3/accountPublicAccessBlock:"
+                                   "AccountPublicAccessBlock").inputs
     assert all(account_block[f] is True for f in ("blockPublicAcls", "blockPublicPolicy",
                                                   "ignorePublicAcls", "restrictPublicBuckets"))
 
@@ -190,12 +202,13 @@ def test_oidc_sign_in_creates_the_provider_and_team_trust_follows(tmp_path: Path
                                     "[{name: ann, email: ann@example.com}]"),
     })
     platform = plans["platform-dev"]
-    [provider] = by_name(platform, "aws:iam/openIdConnectProvider:OpenIdConnectProvider").values()
+    provider = only(platform, "aws:iam/openIdConnectProvider:OpenIdConnectProvider").inputs
     assert provider["url"] == "https://login.example.com/oauth2/default"
     assert provider["clientIdLists"] == ["teamstack-aws"]
     assert platform.outputs["people_idp_type"] == "oidc"
     people = one(plans["nlp-dev"], "aws:iam/role:Role", "identity-people")
-    [trust] = statements(policy(people.inputs, "assumeRolePolicy"))
+    trust = single(statements(policy(people.inputs, "assumeRolePolicy")),
+                   "trust statement of the people role")
     assert trust["Principal"] == {"Federated": platform.outputs["people_idp_arn"]}
     assert set(as_list(trust["Action"])) == {"sts:AssumeRoleWithWebIdentity", "sts:TagSession"}
     assert trust["Condition"] == {"StringEquals": {

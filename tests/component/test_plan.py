@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from infra.graph import ResourceGraph
 from infra.plan.diff import changed_keys, diff_stack
-from infra.plan.graph import ResourceGraph
+from tests.component.find import only, single, where
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,16 +41,20 @@ def test_team_storage_resources_and_inputs(example_plans: dict[str, ResourceGrap
     for inputs in _by_name(graph, "aws:s3/bucketPublicAccessBlock:"
                                   "BucketPublicAccessBlock").values():
         assert all(inputs[k] is True for k in ("blockPublicAcls", "blockPublicPolicy",
-                                               "ignorePublicAcls", "restrictPublicBuckets"))
+                                               "ignorePublicAcls", "restrictPublicBuckets")), (
+            f"public-access block of bucket {inputs.get('bucket')}: {inputs}")
     key_arn = graph.outputs["key_arn"]
     for inputs in _by_name(graph, "aws:s3/bucketServerSideEncryptionConfiguration:"
                                   "BucketServerSideEncryptionConfiguration").values():
         default = inputs["rules"][0]["applyServerSideEncryptionByDefault"]
-        assert default == {"kmsMasterKeyId": key_arn, "sseAlgorithm": "aws:kms"}
+        assert default == {"kmsMasterKeyId": key_arn, "sseAlgorithm": "aws:kms"}, (
+            where('default', inputs=inputs))
     for inputs in _by_name(graph, "aws:s3/bucketPolicy:BucketPolicy").values():
         statement = json.loads(inputs["policy"])["Statement"][0]
-        assert statement["Effect"] == "Deny"
-        assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        assert statement["Effect"] == "Deny", (
+            where("statement['Effect']", inputs=inputs))
+        assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}, (
+            where("statement['Condition']", inputs=inputs))
     lifecycle = _by_name(graph, "aws:s3/bucketLifecycleConfiguration:"
                                 "BucketLifecycleConfiguration")
     rules = {r["id"]: r for r in lifecycle["storage-datasets-lifecycle"]["rules"]}
@@ -57,7 +62,8 @@ def test_team_storage_resources_and_inputs(example_plans: dict[str, ResourceGrap
         (60, "STANDARD_IA"), (180, "GLACIER")]
     scratch = {r["id"]: r for r in lifecycle["storage-scratch-lifecycle"]["rules"]}
     assert scratch["expire"]["expiration"] == {"days": 14}
-    [efs] = _by_name(graph, "aws:efs/fileSystem:FileSystem").values()
+    efs = single(_by_name(graph, "aws:efs/fileSystem:FileSystem").values(),
+                 f"EFS file system in {graph.stack}")
     assert efs["encrypted"] is True and efs["kmsKeyId"] == key_arn
 
 
@@ -68,7 +74,8 @@ def test_every_taggable_resource_carries_the_four_tags(
         for resource in tagged:
             tags = resource.inputs["tags"]
             assert tags["teamstack:stack"] == stack, resource.urn
-            assert tags["teamstack:team"] in (stack.rsplit("-", 1)[0], "platform")
+            assert tags["teamstack:team"] in (stack.rsplit("-", 1)[0], "platform"), (
+                where("tags['teamstack:team']", stack=stack, graph=graph, resource=resource))
             assert tags["teamstack:component"], resource.urn
             assert tags["cost-center"].startswith("CC-"), resource.urn
     buckets = example_plans["vision-prod"].of_type("aws:s3/bucket:Bucket")
@@ -154,8 +161,10 @@ def test_base_reports_exactly_the_changed_bucket(tmp_path: Path) -> None:
         check=False)
     assert done.returncode == 0, done.stderr
     diff = {d["stack"]: d for d in json.loads(done.stdout)["diff"]}
+    changed = [s for s, d in diff.items() if d["added"] or d["removed"] or d["changed"]]
     assert all(not (d["added"] or d["removed"] or d["changed"])
-               for s, d in diff.items() if s != "analytics-prod")
+               for s, d in diff.items() if s != "analytics-prod"), (
+        f"stacks other than analytics-prod changed: {changed}")
     analytics = diff["analytics-prod"]
     assert analytics["added"] == [] and analytics["removed"] == []
     assert [(c["name"], c["keys"]) for c in analytics["changed"]] == [
@@ -196,11 +205,13 @@ def test_diff_matches_by_urn() -> None:
 
 
 def test_runtime_owned_fields_are_recorded(example_plans: dict[str, ResourceGraph]) -> None:
-    [group] = example_plans["platform-prod"].of_type("aws:eks/nodeGroup:NodeGroup")
+    group = only(example_plans["platform-prod"], "aws:eks/nodeGroup:NodeGroup")
     assert group.ignore_changes == ("scalingConfig.desiredSize",)
     assert group.to_json()["ignoreChanges"] == ["scalingConfig.desiredSize"]
     buckets = example_plans["vision-prod"].of_type("aws:s3/bucket:Bucket")
-    assert all("ignoreChanges" not in b.to_json() for b in buckets)
+    assert all("ignoreChanges" not in b.to_json() for b in buckets), (
+        "buckets with ignoreChanges: "
+        f"{[b.name for b in buckets if 'ignoreChanges' in b.to_json()]}")
 
 
 def test_manifests_are_written_per_stack(tmp_path: Path) -> None:

@@ -10,8 +10,8 @@ import pytest
 
 from infra.cli import main
 from infra.commands import plan as plan_command
+from infra.graph import ResourceGraph
 from infra.plan.consumers import attach_guardrails
-from infra.plan.graph import ResourceGraph
 from infra.plan.mocks import PlanMocks
 from infra.plan.orchestrate import PlanResult
 from infra.plan.render import PlanReport, to_json, to_markdown, to_text

@@ -12,9 +12,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from infra.graph import Resource, ResourceGraph
 from infra.plan import consumers
 from infra.plan.diff import diff_plans
-from infra.plan.graph import Resource, ResourceGraph
 from infra.plan.render import PlanReport, to_json
 from infra.stackfile import load_or_raise, stack_files
 

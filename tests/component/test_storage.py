@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.plan.graph import ResourceGraph
+from infra.graph import ResourceGraph
 from infra.stackfile import load
 from tests.component.awsplan import (
     by_name,
@@ -19,13 +19,15 @@ from tests.component.awsplan import (
     statements,
     team_text,
 )
+from tests.component.find import single, where
 
 ROOT = Path(__file__).resolve().parents[2]
 BUCKET = "aws:s3/bucket:Bucket"
 
 
 def companion(graph: ResourceGraph, type_token: str, bucket: str) -> dict:
-    [found] = [i for i in by_name(graph, type_token).values() if i["bucket"] == bucket]
+    found = single([i for i in by_name(graph, type_token).values() if i["bucket"] == bucket],
+                   f"{type_token} of bucket {bucket}")
     return found
 
 
@@ -42,24 +44,34 @@ def test_every_bucket_has_every_protection(example_plans: dict[str, ResourceGrap
         name = f"{stack}-{spec.name}"
         block = companion(graph, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", name)
         assert [block[f] for f in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls",
-                                   "restrictPublicBuckets")] == [True] * 4
+                                   "restrictPublicBuckets")] == [True] * 4, (
+            where("[block[f] for f in ('blockPublicAcls', 'blockPublicPolicy...", spec=spec))
         sse = companion(graph, "aws:s3/bucketServerSideEncryptionConfiguration:"
                                "BucketServerSideEncryptionConfiguration", name)
         assert sse["rules"] == [{"applyServerSideEncryptionByDefault": {
-            "sseAlgorithm": "aws:kms", "kmsMasterKeyId": key_arn}, "bucketKeyEnabled": True}]
+            "sseAlgorithm": "aws:kms", "kmsMasterKeyId": key_arn}, "bucketKeyEnabled": True}], (
+            where("sse['rules']", spec=spec))
         ownership = companion(graph, "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
                               name)
-        assert ownership["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
+        assert ownership["rule"] == {"objectOwnership": "BucketOwnerEnforced"}, (
+            where("ownership['rule']", spec=spec))
         versioning = companion(graph, "aws:s3/bucketVersioning:BucketVersioning", name)
         assert versioning["versioningConfiguration"]["status"] == (
-            "Enabled" if spec.versioning else "Disabled")
-        [tls] = statements(policy(companion(graph, "aws:s3/bucketPolicy:BucketPolicy", name)))
-        assert tls["Effect"] == "Deny" and tls["Principal"] == "*" and tls["Action"] == "s3:*"
-        assert tls["Resource"] == [f"arn:aws:s3:::{name}", f"arn:aws:s3:::{name}/*"]
-        assert tls["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+            "Enabled" if spec.versioning else "Disabled"), (
+            where("versioning['versioningConfiguration']['status']", spec=spec))
+        tls = single(statements(policy(companion(graph, "aws:s3/bucketPolicy:BucketPolicy", name))),
+                     f"statement of the bucket policy of {name}")
+        assert tls["Effect"] == "Deny" and tls["Principal"] == "*" and tls["Action"] == "s3:*", (
+            where("tls['Effect'] == 'Deny' and tls['Principal'] == '*' and (...", spec=spec))
+        assert tls["Resource"] == [f"arn:aws:s3:::{name}", f"arn:aws:s3:::{name}/*"], (
+            where("tls['Resource']", spec=spec))
+        assert tls["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}, (
+            where("tls['Condition']", spec=spec))
         logging = companion(graph, "aws:s3/bucketLogging:BucketLogging", name)
-        assert logging["targetBucket"] == log_bucket
-        assert logging["targetPrefix"] == f"s3/{name}/"
+        assert logging["targetBucket"] == log_bucket, (
+            where("logging['targetBucket']", spec=spec))
+        assert logging["targetPrefix"] == f"s3/{name}/", (
+            where("logging['targetPrefix']", spec=spec))
         rules = {r["id"]: r for r in companion(
             graph, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
             name)["rules"]}
@@ -69,14 +81,19 @@ def test_every_bucket_has_every_protection(example_plans: dict[str, ResourceGrap
                              "storageClass": "STANDARD_IA"})
         if spec.archive_after_days:
             expected.append({"days": spec.archive_after_days, "storageClass": "GLACIER"})
-        assert rules.get("tiering", {}).get("transitions", []) == expected
+        assert rules.get("tiering", {}).get("transitions", []) == expected, (
+            where("rules.get('tiering', {}).get('transitions', [])", spec=spec))
         if spec.expire_after_days:
-            assert rules["expire"]["expiration"] == {"days": spec.expire_after_days}
+            assert rules["expire"]["expiration"] == {"days": spec.expire_after_days}, (
+                where("rules['expire']['expiration']", spec=spec))
         else:
-            assert "expire" not in rules
-        assert ("expire-old-versions" in rules) == spec.versioning
+            assert "expire" not in rules, (
+                where("'expire'", spec=spec))
+        assert ("expire-old-versions" in rules) == spec.versioning, (
+            where("'expire-old-versions' in rules", spec=spec))
         assert rules["abort-incomplete-uploads"]["abortIncompleteMultipartUpload"] == {
-            "daysAfterInitiation": 7}
+            "daysAfterInitiation": 7}, (
+            where("rules['abort-incomplete-uploads']['abortIncompleteMultipa...", spec=spec))
 
 
 def test_team_key_rotates_and_is_named_for_the_team(
@@ -115,10 +132,12 @@ def test_one_access_point_per_member_pins_uid_and_home(
     for i, member in enumerate(request.members):
         point = points[f"storage-home-{member.name}"]
         uid = request.member_uid(i)
-        assert point["posixUser"] == {"uid": uid, "gid": uid}
+        assert point["posixUser"] == {"uid": uid, "gid": uid}, (
+            where("point['posixUser']", i=i, member=member))
         assert point["rootDirectory"] == {
             "path": f"/home/{member.name}",
-            "creationInfo": {"ownerUid": uid, "ownerGid": uid, "permissions": "0700"}}
+            "creationInfo": {"ownerUid": uid, "ownerGid": uid, "permissions": "0700"}}, (
+            where("point['rootDirectory']", i=i, member=member))
     assert set(graph.outputs["access_point_ids"]) == {m.name for m in request.members}
 
 
@@ -165,7 +184,8 @@ def test_nfs_only_from_the_team_hosts(example_plans: dict[str, ResourceGraph]) -
     assert own.inputs["referencedSecurityGroupId"] == graph.outputs["hosts_security_group_id"]
     assert not nfs.inputs.get("ingress")
     for mount in graph.of_type("aws:efs/mountTarget:MountTarget"):
-        assert depends_on(graph, mount, "aws:ec2/securityGroup:SecurityGroup") == [nfs]
+        assert depends_on(graph, mount, "aws:ec2/securityGroup:SecurityGroup") == [nfs], (
+            where("depends_on(graph, mount, 'aws:ec2/securityGroup:SecurityG...", mount=mount))
 
 
 def test_no_storage_section_creates_no_storage(tmp_path: Path) -> None:

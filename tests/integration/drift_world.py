@@ -18,7 +18,7 @@ from typing import Any
 
 from infra.drift.codemap import mock_tokens
 from infra.drift.live import load_readers
-from infra.plan.graph import ResourceGraph
+from infra.graph import ResourceGraph
 
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"

@@ -24,7 +24,7 @@ from infra.drift.codemap import mock_tokens
 from infra.drift.model import DriftReport
 from infra.drift.render import RENDERERS
 from infra.drift.run import DriftRun, StackInput
-from infra.plan.graph import Resource, ResourceGraph
+from infra.graph import Resource, ResourceGraph
 from infra.plan.orchestrate import load_all, plan_loaded
 from tests.integration import drift_world
 from tests.integration.conftest import REGION, Credentials, MotoServer

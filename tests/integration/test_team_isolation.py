@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import pytest
 from botocore.exceptions import ClientError
 
-from infra.plan.graph import ResourceGraph
+from infra.graph import ResourceGraph
 from tests.integration.conftest import REGION, Credentials, MotoServer
 
 pytestmark = pytest.mark.integration

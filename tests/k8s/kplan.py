@@ -13,22 +13,24 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
+from infra.graph import Resource, ResourceGraph
 from infra.plan import runner
-from infra.plan.graph import Resource, ResourceGraph
 from infra.plan.orchestrate import load_all, plan_loaded
 from infra.plan.recorder import RecordingMonitor
+from tests.component.find import Found
 
 ROOT = Path(__file__).resolve().parents[2]
 STACKS = ROOT / "stacks"
 
 
 def of(graph: ResourceGraph, type_token: str) -> dict[str, Resource]:
-    return {r.name: r for r in graph.of_type(type_token)}
+    return Found({r.name: r for r in graph.of_type(type_token)}, f"{type_token} in {graph.stack}")
 
 
 def by_object_name(graph: ResourceGraph, type_token: str) -> dict[str, dict[str, Any]]:
-    """Kubernetes objects of a type by ``metadata.name``."""
-    return {r.inputs["metadata"]["name"]: r.inputs for r in graph.of_type(type_token)}
+    """Kubernetes objects of a type by ``metadata.name`` (a missing one fails naming the rest)."""
+    return Found({r.inputs["metadata"]["name"]: r.inputs for r in graph.of_type(type_token)},
+                 f"{type_token} in {graph.stack}")
 
 
 def edited_request(stack: str, edit: Callable[[dict[str, Any]], None]) -> str:

@@ -15,7 +15,7 @@ import celpy
 import pytest
 
 from infra.components.k8s import admission, karpenter_specs, names
-from infra.plan.graph import ResourceGraph
+from infra.graph import ResourceGraph
 from infra.plan.manifests import manifests, to_yaml, write
 from tests.k8s.test_manifests import assert_all_pass, kubernetes_validate
 

@@ -11,7 +11,7 @@ import dataclasses
 import json
 
 from infra.components.k8s import names
-from infra.plan.graph import ResourceGraph
+from infra.graph import ResourceGraph
 from infra.plan.reachability import POLICY_TYPE, Policy, nfs_exposed, reaches_nfs
 
 VPC = "10.40.0.0/16"  # stacks/Pulumi.platform-prod.yaml

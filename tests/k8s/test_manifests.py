@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.plan.graph import ResourceGraph
+from infra.graph import ResourceGraph
 from infra.plan.manifests import REDACTED_ANNOTATION, check_custom, manifests, to_yaml, write
 from infra.stackfile import load
 from tests.k8s.kplan import by_object_name

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 from infra.components.k8s import names
-from infra.plan.graph import Resource, ResourceGraph
+from infra.graph import Resource, ResourceGraph
 from infra.plan.reachability import OTHER, POLICY_TYPE, from_graphs
 
 STACKS = ["platform-prod", "vision-prod", "analytics-prod", "insights-prod"]

@@ -67,3 +67,14 @@ def test_schema_is_json_schema_of_both_requests() -> None:
 def test_reference_docs_are_current() -> None:
     committed = (ROOT / "docs" / "request-reference.md").read_text(encoding="utf-8")
     assert committed == render(), "docs/request-reference.md is stale: run `make docs`"
+
+
+def test_reference_shows_factory_defaults_with_their_value() -> None:
+    """A default made by a factory (a list, a nested section) is shown as what it is."""
+    reference = render()
+    assert "(computed)" not in reference, "a default is shown as (computed), not its value"
+    rows = {line.split("|")[1].strip(): line for line in reference.splitlines()
+            if line.startswith("| `")}
+    assert "`[50, 80, 100]`" in rows["`alert_at_percent`"], rows["`alert_at_percent`"]
+    assert '`["g5.xlarge"]`' in rows["`instance_types`"], rows["`instance_types`"]
+    assert "`{}`: each field of [Toolchain](#toolchain)" in rows["`toolchain`"], rows["`toolchain`"]

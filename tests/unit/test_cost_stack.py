@@ -15,7 +15,7 @@ from infra.cost.stack import (
     estimate_stack_cost,
     k8s_quantity,
 )
-from infra.plan.graph import Resource, ResourceGraph
+from infra.graph import Resource, ResourceGraph
 from infra.profiles import resolve
 from infra.simulate.engine import NodeType
 

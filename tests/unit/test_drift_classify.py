@@ -17,7 +17,7 @@ from infra.drift.normalize import same
 from infra.drift.policy import OPERATIONS, is_read_only, policy_document
 from infra.drift.render import RENDERERS
 from infra.errors import UserError
-from infra.plan.graph import Resource
+from infra.graph import Resource
 
 ASG = "aws:autoscaling/group:Group"
 SECRET = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",

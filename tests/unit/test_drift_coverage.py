@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from infra.drift.live import load_readers
 from infra.drift.policy import OPERATIONS
-from infra.plan.graph import ResourceGraph
+from infra.graph import ResourceGraph
 
 
 def test_at_least_90_percent_of_example_aws_resources_are_compared(

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from infra.plan.graph import Resource, ResourceGraph
+from infra.graph import Resource, ResourceGraph
 from infra.policy import RULES, check
 from infra.policy.iam import is_unscoped
 

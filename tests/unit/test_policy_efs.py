@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from infra.components.storage import efs_policy
-from infra.plan.graph import Resource, ResourceGraph
+from infra.graph import Resource, ResourceGraph
 from infra.policy.efs import check_file_system_policies, policy_problems
 
 FS_URN = "urn:pulumi:s::p::aws:efs/fileSystem:FileSystem::home"

@@ -11,7 +11,7 @@ import pytest
 
 from infra.components import policies
 from infra.components.k8s import iam
-from infra.plan.graph import Resource, ResourceGraph
+from infra.graph import Resource, ResourceGraph
 from infra.policy import RULES, check
 from infra.policy.trust import check_pod_identity_scope, check_source_conditions
 

@@ -206,3 +206,24 @@ def test_resolve_reads_the_real_request_model():
     assert bundle.reason("karpenter", "max_gpus") == "from the request (gpu.max_gpus)"
     if request.desktops is not None:
         assert bundle.desktops.timezone == request.desktops.timezone
+
+
+@pytest.mark.parametrize("name", PROFILE_NAMES)
+@pytest.mark.parametrize("layer", LAYERS)
+def test_a_component_receives_its_layer_with_that_layers_runtime_owned_fields(name, layer):
+    """``for_layer`` is the one shape policy takes into a component: the layer's settings and
+    exactly the runtime-owned fields of that layer, so ``ignore_changes`` is the bundle's."""
+    bundle = resolve(name)
+    policy = bundle.for_layer(layer)
+    assert policy.settings is bundle.layer(layer), f"{name}.{layer}: settings are not the layer"
+    assert policy.profile == name and policy.layer == layer
+    assert policy.runtime_owned == tuple(o for o in bundle.runtime_owned() if o.layer == layer), (
+        f"{name}.{layer}: runtime-owned fields differ from the bundle's for that layer")
+    for owned in policy.runtime_owned:
+        assert policy.ignore_changes(owned.resource) == bundle.ignore_changes(owned.resource), (
+            f"{name}.{layer}: ignore_changes of {owned.resource} differs from the bundle's")
+
+
+def test_for_layer_refuses_an_unknown_layer():
+    with pytest.raises(KeyError, match="unknown layer 'gpu'"):
+        resolve("experiment").for_layer("gpu")  # type: ignore[call-overload]

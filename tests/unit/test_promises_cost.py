@@ -20,7 +20,7 @@ import pytest
 
 from infra.cost.prices import HOURS_PER_MONTH, MissingPrice, load_catalog
 from infra.cost.stack import estimate_stack_cost
-from infra.plan.graph import Resource, ResourceGraph
+from infra.graph import Resource, ResourceGraph
 
 REGION = "eu-west-1"
 CATALOG = load_catalog()

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from infra.plan.graph import Resource, ResourceGraph
+from infra.graph import Resource, ResourceGraph
 from infra.policy import RULES, check
 
 TAGS = {"teamstack:team": "nlp", "teamstack:stack": "nlp-dev", "teamstack:component": "x",

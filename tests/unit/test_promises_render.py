@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 from infra.cost.model import CostLine, StackCost, diff_costs
+from infra.graph import Resource, ResourceGraph
 from infra.plan.diff import diff_stack
-from infra.plan.graph import Resource, ResourceGraph
 from infra.plan.render import PlanReport, summarize, to_markdown, to_text
 
 COMP = "urn:pulumi:nlp-dev::teamstack::teamstack:storage:Storage::storage"

@@ -191,7 +191,7 @@ def test_namespaces_the_plans_do_not_create_are_covered() -> None:
 def test_the_plans_namespaces_and_policies_are_what_is_analysed() -> None:
     """``from_graphs`` reads every Namespace (with its labels) and NetworkPolicy (in its
     namespace, ``default`` when none is set) of several stacks' plans as one cluster."""
-    from infra.plan.graph import Resource, ResourceGraph
+    from infra.graph import Resource, ResourceGraph
     from infra.plan.reachability import NAMESPACE_TYPE, POLICY_TYPE, from_graphs
 
     def namespace(name: str, labels: dict[str, str]) -> Resource:

@@ -9,6 +9,7 @@ come from the platform request, where upgrading one is a reviewed one-line chang
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, cast
 
 import pulumi
 import pulumi_aws as aws
@@ -33,18 +34,26 @@ PLACEHOLDER_PRIORITY = -10  # below every real pod: any of them preempts a place
 
 @dataclass(frozen=True)
 class AddonsArgs:
+    """The cluster's Helm add-ons, each a pinned chart (a new version upgrades it in place)."""
+
     cluster: EksCluster
+    """The cluster the add-ons go on."""
     charts: Charts
+    """The pinned chart versions."""
     jupyterhub: bool = True
+    """Create the hub's namespace (the platform's cluster; a team's dedicated one has none)."""
     spark_operator: bool = True
+    """Install the Spark operator. Turning it off removes it and stops Spark applications."""
     arc_controller: bool = True
-    # Boundary of the EFS CSI node role: a team's dedicated cluster gives the team's (which
-    # allows mounting the team's home); the platform's role has none (see _efs_csi).
+    """Install the actions-runner-controller. Turning it off removes every runner set's
+    controller."""
     efs_node_boundary: pulumi.Input[str] | None = None
+    """Boundary of the EFS CSI node role: a team's dedicated cluster gives the team's (which
+    allows mounting the team's home); the platform's role has none (see ``_efs_csi``)."""
 
 
 def helm_release(owner: TeamstackComponent, logical: str, *, release: str, chart: ChartRef,
-                 version: str, namespace: str, values: pulumi.Input[dict],
+                 version: str, namespace: str, values: pulumi.Input[dict[str, Any]],
                  provider: k8s.Provider, **opts: object) -> k8s.helm.v3.Release:
     """A Helm release from a pinned chart; atomic so a failed upgrade rolls back."""
     repository = None if chart.is_oci else k8s.helm.v3.RepositoryOptsArgs(repo=chart.repo)
@@ -89,12 +98,19 @@ class ClusterAddons(TeamstackComponent):
             description="Warm-capacity placeholders: preempted by any real pod", opts=kopts)
 
         # Team pools are kept to their teams at admission, not by taints alone (admission.py).
-        pool_policy = k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
+        # The specs are plain data there (the CEL tests evaluate them); the SDK takes them as
+        # its TypedDicts.
+        admission_v1 = k8s.admissionregistration.v1
+        pool_policy = admission_v1.ValidatingAdmissionPolicy(
             f"{name}-team-pools", metadata=k8s.meta.v1.ObjectMetaArgs(
-                name=admission.POLICY_NAME), spec=admission.policy_spec(), opts=kopts)
-        k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
+                name=admission.POLICY_NAME),
+            spec=cast(admission_v1.ValidatingAdmissionPolicySpecArgsDict,
+                      admission.policy_spec()), opts=kopts)
+        admission_v1.ValidatingAdmissionPolicyBinding(
             f"{name}-team-pools-binding", metadata=k8s.meta.v1.ObjectMetaArgs(
-                name=admission.POLICY_NAME), spec=admission.binding_spec(),
+                name=admission.POLICY_NAME),
+            spec=cast(admission_v1.ValidatingAdmissionPolicyBindingSpecArgsDict,
+                      admission.binding_spec()),
             opts=self.child(provider=provider, depends_on=[pool_policy]))
 
         self._efs_csi(name, cluster, charts.aws_efs_csi_driver, args)

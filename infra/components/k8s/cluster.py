@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -43,17 +44,36 @@ SYSTEM_VOLUME_GIB = 50
 
 @dataclass(frozen=True)
 class ClusterArgs:
+    """An EKS cluster with its system node group. The cluster runs every team's pods: a
+    change that replaces it replaces everything on it."""
+
     naming: Naming
+    """``platform`` (or a dedicated team) and the environment: the cluster is
+    ``<prefix>-eks``. Changing it replaces the cluster."""
     region: str
+    """The region, for the node AMI parameters and ARNs."""
     kubernetes_version: str
+    """EKS version. Raising it upgrades the control plane in place (one minor version at a
+    time); nodes follow on their next replacement."""
     vpc_id: pulumi.Input[str]
+    """The VPC of the node security group. Changing it replaces the group and the cluster."""
     subnet_ids: pulumi.Input[list[str]]
+    """Private subnets of the control plane's interfaces and the system nodes. Changing them
+    replaces the cluster."""
     public_endpoint: bool
+    """Also expose the API endpoint publicly (only to ``public_access_cidrs``). In place."""
     public_access_cidrs: list[str]
+    """The ranges the public endpoint admits (refused empty when it is public). In place."""
     system_instance_type: str
+    """Instance type of the system node group. Changing it replaces the group's nodes."""
     system_nodes_min: int
+    """Least system nodes; the desired size starts here and then belongs to the autoscaler
+    (ignored by deploys)."""
     system_nodes_max: int
+    """Most system nodes. In place."""
     addons: ClusterAddons
+    """Pinned EKS add-on versions (VPC CNI, Pod Identity agent, EBS CSI). New versions update
+    the add-ons in place."""
 
 
 def node_role(owner: TeamstackComponent, logical: str, role_name: str,
@@ -225,8 +245,9 @@ class EksCluster(TeamstackComponent):
             f"{name}-ebs-csi-policy", role=ebs_role.name,
             policy_arn=f"arn:{partition}:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy",
             opts=self.child())
-        common = {"cluster_name": self.cluster.name, "resolve_conflicts_on_create": "OVERWRITE",
-                  "resolve_conflicts_on_update": "OVERWRITE"}
+        common: dict[str, Any] = {"cluster_name": self.cluster.name,
+                                  "resolve_conflicts_on_create": "OVERWRITE",
+                                  "resolve_conflicts_on_update": "OVERWRITE"}
         vpc_cni = aws.eks.Addon(
             f"{name}-vpc-cni", addon_name="vpc-cni", addon_version=versions.vpc_cni,
             configuration_values=json.dumps({"enableNetworkPolicy": "true"}), **common,

@@ -23,28 +23,47 @@ import pulumi_aws as aws
 
 from infra.components.base import Naming, TeamstackComponent
 from infra.components.k8s import iam, spark_specs
-from infra.profiles.model import SparkPolicy
+from infra.profiles.model import LayerPolicy, SparkPolicy
 
 RELEASE_LABEL = "emr-7.5.0"
 PRIMARY_TYPE = "m6i.xlarge"
 CORE_TYPE = "m6i.2xlarge"
 VOLUME_GIB = 64
+CLUSTER_TYPE = "aws:emr/cluster:Cluster"
 
 
 @dataclass(frozen=True)
 class EmrArgs:
+    """Spark on EMR for one team. A standing cluster is replaced by most changes (EMR cannot
+    change a running cluster's settings), which ends the jobs running on it; a scheduled run
+    reads the new settings at its next start."""
+
     naming: Naming
+    """Team and environment: names of the cluster, roles and schedule."""
     team: str
+    """The team, for the default job file and tags."""
     bucket: pulumi.Input[str]
+    """Physical name of the bucket for logs and event logs (``s3://<bucket>/emr/``)."""
     bucket_arns: list[pulumi.Input[str]]
+    """The team's buckets: the only ones the instances may read and write. In place."""
     key_arn: pulumi.Input[str]
+    """The team key: local disks and S3 output are encrypted under it. Changing it replaces
+    the security configuration and the cluster."""
     subnet_id: pulumi.Input[str]
-    policy: SparkPolicy
+    """A private subnet of the platform for the nodes. Changing it replaces the cluster."""
+    policy: LayerPolicy[SparkPolicy]
+    """The profile's Spark layer: dynamic allocation, managed scaling limits, idle
+    auto-termination. The core group's size is owned by managed scaling and ignored by
+    deploys; new scaling limits re-create the managed scaling policy, not the cluster."""
     schedule: str | None
+    """Cron of a scheduled job: a schedule starts a transient cluster per run instead of a
+    standing cluster. Adding or removing it swaps one for the other."""
     main_file: str | None
-    run_tags: dict[str, str] = field(default_factory=dict)  # tags of scheduled clusters
-    ignore_changes: list[str] = field(default_factory=list)
+    """The job's main file (None: the team's default job file in ``bucket``)."""
+    run_tags: dict[str, str] = field(default_factory=dict)
+    """Tags of scheduled clusters (the stack transform cannot reach what a schedule starts)."""
     permissions_boundary: pulumi.Input[str] | None = None
+    """The team's permissions boundary, put on the instance role. In place."""
 
 
 def instance_policy(bucket_arns: list[str], key_arn: str) -> str:
@@ -124,7 +143,7 @@ class EmrSpark(TeamstackComponent):
         partition = aws.get_partition().partition
         account = aws.get_caller_identity().account_id
         self._account = account
-        boundary = {"permissions_boundary": args.permissions_boundary} \
+        boundary: dict[str, Any] = {"permissions_boundary": args.permissions_boundary} \
             if args.permissions_boundary is not None else {}
         # EMR's service role needs EC2 rights no team role has: its ceiling is its own
         # managed policy, so nothing attached later can widen it.
@@ -155,7 +174,7 @@ class EmrSpark(TeamstackComponent):
         bucket = pulumi.Output.from_input(args.bucket)
         log_uri = bucket.apply(lambda b: f"s3://{b}/emr-logs/")
         main_file = bucket.apply(lambda b: args.main_file or spark_specs.default_job_file(b))
-        policy = args.policy
+        policy = args.policy.settings
         if args.schedule is not None:
             self._schedule(name, args, service_role, instance_role, profile, security, log_uri,
                            main_file)
@@ -178,7 +197,7 @@ class EmrSpark(TeamstackComponent):
             if policy.emr_idle_timeout_s is not None else None,
             keep_job_flow_alive_when_no_steps=True, termination_protection=False,
             tags={"Name": naming.physical("spark")},
-            opts=self.child(ignore_changes=list(args.ignore_changes)))
+            opts=self.child(ignore_changes=args.policy.ignore_changes(CLUSTER_TYPE)))
         aws.emr.ManagedScalingPolicy(
             f"{name}-scaling", cluster_id=self.cluster.id,
             compute_limits=[aws.emr.ManagedScalingPolicyComputeLimitArgs(
@@ -213,7 +232,7 @@ class EmrSpark(TeamstackComponent):
             lambda v: json.dumps(run_job_flow(
                 name=naming.physical("spark-retrain"), log_uri=v[0], subnet_id=v[1],
                 instance_profile=v[2], service_role=v[3], security_configuration_name=v[4],
-                policy=args.policy, main_file=v[5],
+                policy=args.policy.settings, main_file=v[5],
                 tags={**args.run_tags, "Name": naming.physical("spark-retrain")}),
                 sort_keys=True))
         partition = aws.get_partition().partition

@@ -23,7 +23,7 @@ from infra.components.base import TeamstackComponent
 from infra.components.k8s import karpenter_specs, names
 from infra.components.k8s.cronwindow import window_end
 from infra.components.k8s.scheduled import Patch, ScheduledPatch, ScheduledPatchArgs
-from infra.profiles.model import KarpenterPolicy, PolicyBundle
+from infra.profiles.model import KarpenterPolicy, LayerPolicy
 
 PAUSE_IMAGE = "registry.k8s.io/pause:3.10"
 DEPLOYMENT_TYPE = "kubernetes:apps/v1:Deployment"
@@ -31,12 +31,27 @@ DEPLOYMENT_TYPE = "kubernetes:apps/v1:Deployment"
 
 @dataclass(frozen=True)
 class GpuPoolArgs:
+    """What a team's GPU pool is made from; a NodePool change makes Karpenter replace the
+    nodes that no longer match it (drift), which disrupts running pods unless they are
+    annotated ``do-not-disrupt``."""
+
     team: str
+    """Names the NodePool (``<team>-gpu``), its taint and labels. Changing it replaces the
+    pool: Karpenter drains and removes every node of the old one."""
     namespace: str
-    bundle: PolicyBundle
+    """The team's namespace, where the warm-capacity placeholders run."""
+    policy: LayerPolicy[KarpenterPolicy]
+    """The profile's Karpenter layer: instance and capacity types, GPU limit, consolidation,
+    budgets, expiry and warm floor. The NodePool updates in place; nodes that no longer match
+    are replaced within the disruption budgets. The placeholders' replicas are owned by the
+    warm-floor schedule and ignored by deploys."""
     node_class: pulumi.Input[str]
+    """The EC2NodeClass for GPU nodes (the platform's, or the team's own cluster's). Changing
+    it replaces every node of the pool (drift)."""
     provider: k8s.Provider
+    """The cluster the pool is on."""
     depends_on: list[pulumi.Resource]
+    """What must exist first: the namespace, and a dedicated cluster's Karpenter."""
 
 
 def warm_replicas(policy: KarpenterPolicy) -> int:
@@ -51,7 +66,7 @@ class GpuPool(TeamstackComponent):
     def __init__(self, name: str, args: GpuPoolArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(name, opts)
-        team, policy = args.team, args.bundle.karpenter
+        team, policy = args.team, args.policy.settings
         self.pool_name = names.gpu_node_pool(team)
         spec = pulumi.Output.from_input(args.node_class).apply(
             lambda node_class: karpenter_specs.gpu_node_pool_spec(team, policy, node_class))
@@ -61,7 +76,7 @@ class GpuPool(TeamstackComponent):
             spec=spec, opts=self.child(provider=args.provider))
         if policy.warm_floor:
             self._warm(name, args, policy)
-        self.register_outputs({"node_pool": self.pool_name})
+        self.register_outputs({"pool_name": self.pool_name})
 
     def _warm(self, name: str, args: GpuPoolArgs, policy: KarpenterPolicy) -> None:
         team, ns = args.team, args.namespace
@@ -73,7 +88,8 @@ class GpuPool(TeamstackComponent):
             termination_grace_period_seconds=0,
             automount_service_account_token=False,
             node_selector=karpenter_specs.gpu_pod_node_selector(team),
-            tolerations=karpenter_specs.gpu_pod_tolerations(team),
+            tolerations=[k8s.core.v1.TolerationArgs(**t)
+                         for t in karpenter_specs.gpu_pod_tolerations(team)],
             affinity=k8s.core.v1.AffinityArgs(pod_anti_affinity=k8s.core.v1.PodAntiAffinityArgs(
                 required_during_scheduling_ignored_during_execution=[
                     k8s.core.v1.PodAffinityTermArgs(
@@ -99,13 +115,14 @@ class GpuPool(TeamstackComponent):
                     metadata=k8s.meta.v1.ObjectMetaArgs(labels=labels), spec=pod)),
             opts=self.child(provider=args.provider, depends_on=[self.node_pool,
                                                                 *args.depends_on],
-                            ignore_changes=args.bundle.ignore_changes(DEPLOYMENT_TYPE)))
+                            ignore_changes=args.policy.ignore_changes(DEPLOYMENT_TYPE)))
         patches = []
-        for i, window in enumerate(w for w in policy.warm_floor if w.schedule is not None):
+        scheduled = [(w.schedule, w) for w in policy.warm_floor if w.schedule is not None]
+        for i, (schedule, window) in enumerate(scheduled):
             patches += [
-                Patch(f"start-{i}", window.schedule,
+                Patch(f"start-{i}", schedule,
                       {"spec": {"replicas": window.nodes}}),
-                Patch(f"end-{i}", window_end(window.schedule, window.duration or "0s"),
+                Patch(f"end-{i}", window_end(schedule, window.duration or "0s"),
                       {"spec": {"replicas": warm_replicas(policy)}}),
             ]
         if patches:

@@ -35,10 +35,17 @@ OAUTH_ENV = {
 
 @dataclass(frozen=True)
 class JupyterHubArgs:
+    """The platform's shared JupyterHub."""
+
     naming: Naming
+    """``platform`` and the environment, for the OAuth secret's name."""
     chart_version: str
+    """The pinned JupyterHub chart. Changing it upgrades the hub (a short sign-in outage;
+    running servers keep running)."""
     provider: k8s.Provider
+    """The platform's cluster."""
     namespace: k8s.core.v1.Namespace
+    """The hub's namespace, where teams write their profiles."""
 
 
 def hub_values(default_storage_gib: int = 20) -> chart.JupyterHubValues:

@@ -27,12 +27,22 @@ QUEUE_RETENTION_SECONDS = 300  # interruption notices are useless after a few mi
 
 @dataclass(frozen=True)
 class KarpenterArgs:
+    """Karpenter on a cluster, with its node classes and general-purpose pool."""
+
     cluster: EksCluster
+    """The cluster Karpenter provisions nodes for."""
     region: str
+    """The region of the interruption queue and the node AMI parameters."""
     kubernetes_version: str
+    """Picks the node AMIs. A new version changes the node classes: Karpenter replaces every
+    node it launched (drift), within the pools' disruption budgets."""
     chart_version: str
+    """The pinned Karpenter chart. Changing it upgrades the controller in place."""
     subnet_ids: pulumi.Input[list[str]]
+    """The private subnets nodes launch into (node class selector terms)."""
     node_tags: dict[str, str]
+    """Tags on the instances Karpenter launches (the stack transform cannot reach them).
+    Changing them makes nodes drift and be replaced."""
 
 
 def release_opts(owner: TeamstackComponent, provider: k8s.Provider,

@@ -6,7 +6,7 @@ NodePool can be read and tested as data. Pure: no Pulumi.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, Required, TypedDict
 
 from infra.components.k8s import names
 from infra.profiles.model import KarpenterPolicy
@@ -106,7 +106,16 @@ def gpu_node_taints(team: str) -> list[dict[str, str]]:
             {"key": names.TEAM_TAINT_KEY, "value": team, "effect": "NoSchedule"}]
 
 
-def gpu_pod_tolerations(team: str) -> list[dict[str, str]]:
+class PodToleration(TypedDict, total=False):
+    """A pod's toleration, as Kubernetes spells it (and as the Helm values models take it)."""
+
+    key: Required[str]
+    operator: Required[Literal["Exists", "Equal"]]
+    value: str
+    effect: Required[Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]]
+
+
+def gpu_pod_tolerations(team: str) -> list[PodToleration]:
     """What a team's GPU pod must tolerate to land on its pool (and only its pool)."""
     return [{"key": names.GPU_TAINT_KEY, "operator": "Exists", "effect": "NoSchedule"},
             {"key": names.TEAM_TAINT_KEY, "operator": "Equal", "value": team,

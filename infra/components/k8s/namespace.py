@@ -31,12 +31,22 @@ from infra.components.k8s import names, quota
 
 @dataclass(frozen=True)
 class NamespaceArgs:
+    """The team's namespace and what keeps it the team's own."""
+
     team: str
+    """Names the namespace (``team-<team>``) and the team's group.
+    Changing it replaces the namespace, which deletes everything in it."""
     cluster_name: pulumi.Input[str]
+    """The EKS cluster, for the access entry and Pod Identity association."""
     provider: k8s.Provider
+    """The cluster the namespace is on."""
     quota: quota.QuotaSize
-    workload_role: Any = None  # aws.iam.Role with a Pod Identity trust, or None
-    people_role: Any = None  # aws.iam.Role people assume, or None
+    """GPU, CPU and memory the namespace may request. In place; running pods are not
+    evicted when it shrinks, new ones are refused."""
+    workload_role: aws.iam.Role | None = None
+    """The team's workload role (with a Pod Identity trust), bound to its service account."""
+    people_role: aws.iam.Role | None = None
+    """The role people assume, given an access entry in the team's group."""
 
 
 NFS_PORT = 2049
@@ -45,6 +55,14 @@ NFS_PORT = 2049
 ALL_BUT_NFS = [{"protocol": protocol, "port": low, "endPort": high}
                for protocol in ("TCP", "UDP")
                for low, high in ((1, NFS_PORT - 1), (NFS_PORT + 1, 65535))]
+
+
+def compute_scope() -> k8s.core.v1.ScopeSelectorArgs:
+    """The compute quota's scope: every pod but the warm-capacity placeholders."""
+    return k8s.core.v1.ScopeSelectorArgs(match_expressions=[
+        k8s.core.v1.ScopedResourceSelectorRequirementArgs(
+            scope_name="PriorityClass", operator="NotIn",
+            values=list(quota.UNQUOTED_PRIORITY_CLASSES))])
 
 
 def network_policies(namespace: str) -> list[dict[str, Any]]:
@@ -67,7 +85,8 @@ def network_policies(namespace: str) -> list[dict[str, Any]]:
 
 
 def pod_identity(owner: TeamstackComponent, logical: str, *, cluster_name: pulumi.Input[str],
-                 namespace: str, service_account: str, role: Any,
+                 namespace: pulumi.Input[str], service_account: str,
+                 role: aws.iam.Role | None,
                  depends_on: list[pulumi.Resource]) -> aws.eks.PodIdentityAssociation | None:
     """Bind a service account to a role; nothing when the role does not exist (yet)."""
     if role is None:
@@ -101,8 +120,9 @@ class TeamNamespace(TeamstackComponent):
 
         k8s.core.v1.ResourceQuota(
             f"{name}-quota", metadata=meta("team-quota"),
-            spec=k8s.core.v1.ResourceQuotaSpecArgs(hard=quota.compute_hard(args.quota),
-                                                   scope_selector=quota.COMPUTE_SCOPE),
+            spec=k8s.core.v1.ResourceQuotaSpecArgs(
+                hard=quota.compute_hard(args.quota),
+                scope_selector=compute_scope()),
             opts=kopts)
         k8s.core.v1.ResourceQuota(
             f"{name}-object-quota", metadata=meta("team-objects"),

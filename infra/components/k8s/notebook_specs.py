@@ -12,6 +12,8 @@ server's own culling has one timeout, so the working-hours one is used all day.
 
 from __future__ import annotations
 
+from typing import Any
+
 from infra.components.k8s import karpenter_specs, names
 from infra.helm.base import Toleration
 from infra.helm.jupyterhub import KubeSpawnerOverride, Profile, TeamProfiles
@@ -40,7 +42,7 @@ def team_profiles(*, team: str, policy: NotebookPolicy, storage_gib: int,
                   homes: dict[str, str]) -> TeamProfiles:
     """The team's entry: a CPU server, and a GPU server on the team's pool if asked for."""
     timeout = policy.cull_idle_timeout_s
-    common = {
+    common: dict[str, Any] = {
         "service_account": names.notebook_service_account(team),
         "extra_labels": {names.LABEL_TEAM: team},
         "storage_capacity": f"{storage_gib}Gi",

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -24,7 +23,7 @@ import pulumi_kubernetes as k8s
 from infra.components.base import Naming, TeamstackComponent
 from infra.components.k8s import names, notebook_specs
 from infra.components.k8s.namespace import pod_identity
-from infra.profiles.model import KarpenterPolicy, NotebookPolicy
+from infra.profiles.model import KarpenterPolicy, LayerPolicy, NotebookPolicy
 
 NFS_PORT = 2049
 
@@ -40,20 +39,40 @@ class HomeVolume:
 
 @dataclass(frozen=True)
 class NotebooksArgs:
+    """A team's entry on the platform's JupyterHub. The hub reads the profiles ConfigMap at
+    each spawn, so profile changes apply to servers started afterwards; running servers keep
+    theirs."""
+
     team: str
+    """The team, whose group sees these profiles."""
     naming: Naming
-    policy: NotebookPolicy
+    """Team and environment, for the home volumes' names."""
+    policy: LayerPolicy[NotebookPolicy]
+    """The profile's notebook layer: each server's idle culling timeout."""
     storage_gib: int
+    """Size of each user's own notebook volume. A new size applies to new volumes only."""
     gpu_policy: KarpenterPolicy | None
+    """The GPU pool's settings if the team offers GPU notebooks on it (same cluster); None:
+    CPU profiles only."""
     cluster_name: pulumi.Input[str]
+    """The platform's cluster, for the Pod Identity association."""
     hub_namespace: pulumi.Input[str]
+    """The hub's namespace, where the team's profiles, service account and volumes go."""
     provider: k8s.Provider
-    workload_role: Any = None
+    """The platform's cluster (the hub's), whichever cluster the team's namespace is on."""
+    workload_role: aws.iam.Role | None = None
+    """The team's workload role, bound to the notebooks' service account."""
     file_system_id: pulumi.Input[str] | None = None
+    """The shared EFS home; None: no home volumes."""
     home_gib: int | None = None
+    """The nominal size of each home volume (EFS is elastic)."""
     homes: list[HomeVolume] = field(default_factory=list)
+    """Each member's access point and hub user name: one volume each, mounted for that member
+    only. Removing a member deletes the volume objects, not the files."""
     nfs_security_group_id: pulumi.Input[str] | None = None
+    """The home's NFS group, which gets a rule admitting the cluster's nodes."""
     node_security_group_id: pulumi.Input[str] | None = None
+    """The cluster's node group, admitted to NFS (port 2049 only)."""
 
 
 def home_claim(team: str, member: str) -> str:
@@ -77,7 +96,7 @@ class TeamNotebooks(TeamstackComponent):
                      service_account=account, role=args.workload_role, depends_on=[sa])
         homes = self._homes(name, args) if args.file_system_id is not None else {}
         self.profiles = notebook_specs.team_profiles(
-            team=team, policy=args.policy, storage_gib=args.storage_gib,
+            team=team, policy=args.policy.settings, storage_gib=args.storage_gib,
             gpu_policy=args.gpu_policy, homes=homes)
         k8s.core.v1.ConfigMap(
             f"{name}-profiles", metadata=k8s.meta.v1.ObjectMetaArgs(
@@ -85,7 +104,7 @@ class TeamNotebooks(TeamstackComponent):
                 labels={names.LABEL_HUB_PROFILES: "true"}),
             data={"profiles.json": json.dumps(self.profiles.dump(), sort_keys=True)},
             opts=self.child(provider=args.provider, depends_on=[sa]))
-        self.register_outputs({"cull_idle_timeout_s": args.policy.cull_idle_timeout_s})
+        self.register_outputs({"cull_idle_timeout_s": args.policy.settings.cull_idle_timeout_s})
 
     def _homes(self, name: str, args: NotebooksArgs) -> dict[str, str]:
         """Static PV/PVC per member (EFS access point), keyed by hub user name."""

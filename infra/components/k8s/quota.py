@@ -57,8 +57,9 @@ def compute_hard(size: QuotaSize) -> dict[str, str]:
     }
 
 
-COMPUTE_SCOPE = {"matchExpressions": [{"scopeName": "PriorityClass", "operator": "NotIn",
-                                       "values": [names.PLACEHOLDER_PRIORITY_CLASS]}]}
+# The compute quota counts every pod but those of these priority classes: the warm-capacity
+# placeholders hold a GPU only until a real pod of the team preempts them.
+UNQUOTED_PRIORITY_CLASSES: tuple[str, ...] = (names.PLACEHOLDER_PRIORITY_CLASS,)
 OBJECT_HARD = {"services.loadbalancers": "0", "services.nodeports": "0"}
 
 

@@ -23,6 +23,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -31,12 +32,12 @@ from infra.components.base import Naming, TeamstackComponent
 from infra.components.k8s import karpenter_specs, names, quota
 from infra.components.k8s.addons import helm_release
 from infra.components.k8s.cronwindow import window_end
-from infra.components.k8s.namespace import network_policies
+from infra.components.k8s.namespace import compute_scope, network_policies
 from infra.components.k8s.scheduled import Patch, ScheduledPatch, ScheduledPatchArgs
 from infra.components.k8s.secrets import synced_secret
 from infra.helm import arc
 from infra.helm.base import Resources, Toleration
-from infra.profiles.model import PolicyBundle
+from infra.profiles.model import CiRunnerPolicy, KarpenterPolicy, LayerPolicy
 
 APP_KEYS = ("github_app_id", "github_app_installation_id", "github_app_private_key")
 CREDENTIALS_SECRET = "github-app"
@@ -50,18 +51,40 @@ RUNTIME_PROPERTY_MAP = {"spec.minRunners": "values.minRunners"}
 
 @dataclass(frozen=True)
 class RunnersArgs:
+    """What a team's CI runners are made from. Runners are ephemeral: a change re-renders the
+    runner sets (Helm upgrade); running jobs finish on their old runner pods."""
+
     team: str
+    """Names the runner scale sets (``<team>-cpu``, ``<team>-gpu``), which workflows target
+    with ``runs-on``. Changing it replaces the releases: workflows must use the new names."""
     naming: Naming
+    """Team and environment, for the default credentials secret name."""
     namespace: str
+    """The team's namespace, where runners and their credentials live."""
     github_org: str
+    """The organisation runners register with. Changing it re-registers every runner."""
     app_secret: str | None
+    """Secrets Manager name of the GitHub App credentials (None:
+    ``teamstack/<team>-<env>/github-app``). Read at deploy time into a Kubernetes Secret."""
     repositories: Sequence[str]
+    """The repositories runners register for, one scale set each (never the organisation:
+    any of its repositories could then run jobs on the team's runners). Adding one adds its
+    sets; removing one deletes them."""
     max_runners: int
-    gpu_runners: int  # 0: no GPU runner set
-    bundle: PolicyBundle
+    """Most CPU runners at once (and the cap on any warm floor). In place."""
+    gpu_runners: int
+    """Most GPU runners at once; 0: no GPU runner set (going to 0 deletes it)."""
+    policy: LayerPolicy[CiRunnerPolicy]
+    """The profile's CI-runner layer: minimum idle runners and the warm floor's windows. The
+    release's ``minRunners`` is owned by the window CronJobs and ignored by deploys."""
+    gpu_policy: KarpenterPolicy
+    """The same profile's GPU pool settings, for the annotations of GPU runner pods."""
     chart_version: str
+    """The pinned ``gha-runner-scale-set`` chart. Changing it upgrades the releases."""
     provider: k8s.Provider
+    """The cluster of the team's namespace."""
     depends_on: list[pulumi.Resource]
+    """What must exist first (the namespace)."""
 
 
 def runner_set_name(team: str, kind: str, repository: str = "",
@@ -81,15 +104,14 @@ def runner_set_name(team: str, kind: str, repository: str = "",
     return name
 
 
-def release_ignore_changes(bundle: PolicyBundle) -> list[str]:
+def release_ignore_changes(policy: LayerPolicy[CiRunnerPolicy]) -> list[str]:
     """The release values owned at run time, from the profile's runtime-owned markers."""
-    return [RUNTIME_PROPERTY_MAP[p] for p in bundle.ignore_changes(RUNNER_SET_TYPE)
+    return [RUNTIME_PROPERTY_MAP[p] for p in policy.ignore_changes(RUNNER_SET_TYPE)
             if p in RUNTIME_PROPERTY_MAP]
 
 
-def base_min_runners(bundle: PolicyBundle, max_runners: int) -> int:
+def base_min_runners(policy: CiRunnerPolicy, max_runners: int) -> int:
     """Idle runners outside any window: the profile's minimum, or an always-on floor."""
-    policy = bundle.ci_runners
     always = [w.min_runners for w in policy.warm_floor if w.schedule is None]
     return min(max([policy.min_runners, *always]), max_runners)
 
@@ -103,7 +125,7 @@ def runner_values(*, team: str, repository: str, repositories: Sequence[str], ki
         resources = Resources(requests={"cpu": str(GPU_RUNNER[0]),
                                         "memory": f"{GPU_RUNNER[1]}Gi", names.GPU_RESOURCE: "1"},
                               limits={"memory": "14Gi", names.GPU_RESOURCE: "1"})
-        placement = {"node_selector": karpenter_specs.gpu_pod_node_selector(team),
+        placement: dict[str, Any] = {"node_selector": karpenter_specs.gpu_pod_node_selector(team),
                      "tolerations": [Toleration(**t)
                                      for t in karpenter_specs.gpu_pod_tolerations(team)]}
     else:
@@ -132,8 +154,8 @@ class CiRunners(TeamstackComponent):
     def __init__(self, name: str, args: RunnersArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(name, opts)
-        team, policy = args.team, args.bundle.ci_runners
-        base = base_min_runners(args.bundle, args.max_runners)
+        team, policy = args.team, args.policy.settings
+        base = base_min_runners(policy, args.max_runners)
         namespace = self._namespace(name, args)
         ns = names.ci_namespace(team)
         secret = synced_secret(
@@ -155,24 +177,25 @@ class CiRunners(TeamstackComponent):
                 self, f"{logical}-cpu", release=cpu.runner_scale_set_name,
                 chart=arc.RUNNER_SET_CHART, version=args.chart_version, namespace=ns,
                 values=cpu.dump(), provider=args.provider, depends_on=deps,
-                ignore_changes=release_ignore_changes(args.bundle))
+                ignore_changes=release_ignore_changes(args.policy))
             if args.gpu_runners:
                 gpu = runner_values(
                     team=team, repository=repository, repositories=args.repositories,
                     kind="gpu", min_runners=0, max_runners=args.gpu_runners, gpu=True,
                     pod_annotations=karpenter_specs.training_pod_annotations(
-                        args.bundle.karpenter))
+                        args.gpu_policy))
                 self.releases[gpu.runner_scale_set_name] = helm_release(
                     self, f"{logical}-gpu",
                     release=gpu.runner_scale_set_name, chart=arc.RUNNER_SET_CHART,
                     version=args.chart_version, namespace=ns, values=gpu.dump(),
                     provider=args.provider, depends_on=deps)
         patches = []
-        for i, window in enumerate(w for w in policy.warm_floor if w.schedule is not None):
+        scheduled = [(w.schedule, w) for w in policy.warm_floor if w.schedule is not None]
+        for i, (schedule, window) in enumerate(scheduled):
             patches += [
-                Patch(f"start-{i}", window.schedule,
+                Patch(f"start-{i}", schedule,
                       {"spec": {"minRunners": min(window.min_runners, args.max_runners)}}),
-                Patch(f"end-{i}", window_end(window.schedule, window.duration or "0s"),
+                Patch(f"end-{i}", window_end(schedule, window.duration or "0s"),
                       {"spec": {"minRunners": base}}),
             ]
         for target in cpu_sets if patches else []:
@@ -206,7 +229,7 @@ class CiRunners(TeamstackComponent):
         k8s.core.v1.ResourceQuota(
             f"{name}-quota", metadata=k8s.meta.v1.ObjectMetaArgs(name="ci-quota", namespace=ns),
             spec=k8s.core.v1.ResourceQuotaSpecArgs(hard=quota.compute_hard(size),
-                                                   scope_selector=quota.COMPUTE_SCOPE),
+                                                   scope_selector=compute_scope()),
             opts=kopts)
         k8s.core.v1.ResourceQuota(
             f"{name}-object-quota",

@@ -41,14 +41,25 @@ class Patch:
 
 @dataclass(frozen=True)
 class ScheduledPatchArgs:
+    """CronJobs that patch one object on a schedule (the fields they patch are owned by the
+    schedule and ignored by the object's deploys)."""
+
     namespace: str
-    api_group: str  # "" for the core group
-    resource: str  # plural, e.g. "autoscalingrunnersets"
-    target: str  # object name
+    """Namespace of the target and of the CronJobs, their service account and Role."""
+    api_group: str
+    """The target's API group ("" for the core group), for the Role's one rule."""
+    resource: str
+    """The target's resource, plural (e.g. "autoscalingrunnersets")."""
+    target: str
+    """The target object's name: the Role allows patching that object only."""
     patches: list[Patch]
+    """One CronJob per patch (window starts and ends)."""
     timezone: str
+    """Time zone of the patches' cron schedules."""
     provider: k8s.Provider
+    """The cluster of the namespace."""
     depends_on: list[pulumi.Resource]
+    """What must exist first (the target)."""
 
 
 def kubectl_args(resource: str, api_group: str, target: str, namespace: str,

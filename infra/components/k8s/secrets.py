@@ -37,11 +37,13 @@ def synced_secret(owner: TeamstackComponent, logical: str, *, secret_name: str, 
                   labels: dict[str, str] | None = None,
                   depends_on: list[pulumi.Resource] | None = None) -> k8s.core.v1.Secret:
     version = aws.secretsmanager.get_secret_version_output(secret_id=secret_name)
-    data = version.secret_string.apply(lambda s: pick_keys(s, keys, secret_name))
+    data: pulumi.Output[dict[str, str]] = version.secret_string.apply(
+        lambda s: pick_keys(s, keys, secret_name))
+    string_data: pulumi.Output[dict[str, str]] = pulumi.Output.secret(data)
     return k8s.core.v1.Secret(
         logical,
         metadata=k8s.meta.v1.ObjectMetaArgs(name=name, namespace=namespace, labels=labels),
         type="Opaque",
-        string_data=pulumi.Output.secret(data),
+        string_data=string_data,
         opts=owner.child(provider=provider, additional_secret_outputs=["data", "stringData"],
                          depends_on=depends_on))

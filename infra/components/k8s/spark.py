@@ -25,7 +25,7 @@ from infra.components.base import TeamstackComponent
 from infra.components.k8s import names, spark_specs
 from infra.components.k8s.namespace import pod_identity
 from infra.components.policies import workload_trust_pods
-from infra.profiles.model import SparkPolicy
+from infra.profiles.model import LayerPolicy, SparkPolicy
 
 HISTORY_SERVER = "spark-history"
 
@@ -40,24 +40,45 @@ def to_yaml(document: dict[str, Any]) -> str:
 
 @dataclass(frozen=True)
 class SparkArgs:
+    """Spark on the operator in the team's namespace. Everything here is a Kubernetes object
+    or a Pod Identity binding and changes in place; running applications keep the settings
+    they started with."""
+
     team: str
+    """The team, for labels and the scheduled application's name."""
     namespace: str
+    """The team's namespace, where drivers and executors run."""
     image: str
-    bucket: pulumi.Input[str]  # physical name of the event-log bucket
-    main_file: str | None  # None: default_job_file(bucket)
+    """The Spark image (pinned tag) of the template and the scheduled job."""
+    bucket: pulumi.Input[str]
+    """Physical name of the event-log bucket, which the history server reads."""
+    main_file: str | None
+    """The job's main file (None: ``default_job_file(bucket)``)."""
     schedule: str | None
-    policy: SparkPolicy
+    """Cron of the ScheduledSparkApplication; None: no scheduled job (removing it deletes
+    the schedule, not past runs' logs)."""
+    policy: LayerPolicy[SparkPolicy]
+    """The profile's Spark layer: dynamic allocation bounds and executor idle timeout, in
+    ``spark-defaults`` and the templates."""
     cluster_name: pulumi.Input[str]
-    workload_role: Any
+    """The EKS cluster of the namespace, for the Pod Identity association."""
+    workload_role: aws.iam.Role | None
+    """The team's workload role, bound to the driver's service account (None: no binding)."""
     provider: k8s.Provider
+    """The cluster of the team's namespace."""
     depends_on: list[pulumi.Resource]
-    # For the history server's own read-only role (event logs only); without the bucket ARN
-    # the history server gets no AWS identity at all.
+    """What must exist first (the namespace)."""
     bucket_arn: pulumi.Input[str] | None = None
+    """The event-log bucket's ARN, for the history server's own read-only role (event logs
+    only); None: the history server gets no AWS identity at all."""
     key_arn: pulumi.Input[str] | None = None
-    role_name: str = ""  # <team>-<env>-spark-history
+    """The team key the event logs are encrypted under (the history server decrypts)."""
+    role_name: str = ""
+    """Name of the history server's role (``<team>-<env>-spark-history``)."""
     permissions_boundary: pulumi.Input[str] | None = None
+    """The team's permissions boundary, put on the history server's role. In place."""
     pod_clusters: Sequence[str] = ()
+    """The clusters whose Pod Identity the history server's role trusts."""
 
 
 class SparkOperatorTeam(TeamstackComponent):
@@ -100,23 +121,24 @@ class SparkOperatorTeam(TeamstackComponent):
         defaults = k8s.core.v1.ConfigMap(
             f"{name}-defaults", metadata=meta(spark_specs.DEFAULTS_CONFIGMAP),
             data=event_dir.apply(lambda d: {"spark-defaults.conf": spark_specs.spark_defaults_conf(
-                spark_specs.spark_defaults(args.policy, d))}),
+                spark_specs.spark_defaults(args.policy.settings, d))}),
             opts=kopts)
         spec = bucket.apply(lambda b: spark_specs.application_spec(
             team=team, image=args.image,
             main_file=args.main_file or spark_specs.default_job_file(b),
-            policy=args.policy, pod_labels=labels))
+            policy=args.policy.settings, pod_labels=labels))
         self.template = spec.apply(lambda s: spark_specs.application_template(
             team=team, namespace=ns, spec=s))
         k8s.core.v1.ConfigMap(
             f"{name}-template", metadata=meta(spark_specs.TEMPLATE_CONFIGMAP),
             data=self.template.apply(lambda t: {"sparkapplication.yaml": to_yaml(t)}),
             opts=kopts)
-        if args.schedule is not None:
+        schedule = args.schedule
+        if schedule is not None:
             k8s.apiextensions.CustomResource(
                 f"{name}-scheduled", api_version=spark_specs.SPARK_APP_API,
                 kind="ScheduledSparkApplication", metadata=meta(f"{team}-retrain"),
-                spec=spec.apply(lambda s: spark_specs.scheduled_spec(args.schedule, s)),
+                spec=spec.apply(lambda s: spark_specs.scheduled_spec(schedule, s)),
                 opts=self.child(provider=args.provider, depends_on=[defaults, sa, role]))
         self._history_server(name, args, event_dir, meta, kopts)
         self.register_outputs({})
