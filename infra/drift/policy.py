@@ -39,6 +39,11 @@ OPERATIONS: dict[str, str] = {
     "ec2:DescribeLaunchTemplates": "ec2:DescribeLaunchTemplates",
     "ec2:DescribeRouteTables": "ec2:DescribeRouteTables",
     "logs:DescribeLogGroups": "logs:DescribeLogGroups",
+    # EKS Pod Identity: one listing per cluster, one describe per association
+    "eks:ListPodIdentityAssociations": "eks:ListPodIdentityAssociations",
+    "eks:DescribePodIdentityAssociation": "eks:DescribePodIdentityAssociation",
+    # SQS: one GetQueueAttributes per managed queue (no batch form)
+    "sqs:GetQueueAttributes": "sqs:GetQueueAttributes",
     # EFS
     "efs:DescribeFileSystems": "elasticfilesystem:DescribeFileSystems",
     "efs:DescribeAccessPoints": "elasticfilesystem:DescribeAccessPoints",

@@ -114,9 +114,14 @@ def runtime_owned_in_plan(stack: str, graph: ResourceGraph) -> list[tuple[str, s
         bundle = resolve(request.ci_runners.profile, request)
         owned = bundle.ignore_changes(
             "kubernetes:actions.github.com/v1alpha1:AutoscalingRunnerSet")
-        [release] = [r for r in graph.of_type("kubernetes:helm.sh/v3:Release")
-                     if r.inputs.get("name") == f"{request.team}-cpu"]
-        expected += [(release.urn, RUNTIME_PROPERTY_MAP[p]) for p in owned]
+        # One CPU runner set per repository (issue 11): each carries the runtime-owned fields.
+        releases = [r for r in graph.of_type("kubernetes:helm.sh/v3:Release")
+                    if str(r.inputs.get("name", "")).startswith(f"{request.team}-")
+                    and str(r.inputs.get("name", "")).endswith("-cpu")]
+        assert len(releases) == len(request.ci_runners.repositories), (
+            stack, [r.inputs.get("name") for r in releases])
+        expected += [(release.urn, RUNTIME_PROPERTY_MAP[p])
+                     for release in releases for p in owned]
     return expected
 
 

@@ -24,10 +24,10 @@ def test_every_reader_module_calls_only_operations_in_the_policy() -> None:
     import inspect
     import re
 
-    from infra.drift.live import ec2, efs, iam, monitoring, network, s3, tagged
+    from infra.drift.live import ec2, efs, eks, iam, monitoring, network, s3, sqs, tagged
 
     names = set()
-    for module in (ec2, efs, iam, monitoring, network, s3, tagged):
+    for module in (ec2, efs, eks, iam, monitoring, network, s3, sqs, tagged):
         source = inspect.getsource(module)
         names |= set(re.findall(r'\.(get_[a-z_]+|describe_[a-z_]+|list_[a-z_]+)\(', source))
         names |= set(re.findall(r'"((?:describe|list|get)_[a-z_]+)"', source))

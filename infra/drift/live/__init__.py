@@ -13,6 +13,6 @@ __all__ = ["MISSING", "READERS", "Compared", "LiveContext", "Unknown", "load_rea
 
 def load_readers() -> dict[str, Reader]:
     """Import every reader module (each registers its types) and return the registry."""
-    from infra.drift.live import ec2, efs, iam, monitoring, network, s3  # noqa: F401
+    from infra.drift.live import ec2, efs, eks, iam, monitoring, network, s3, sqs  # noqa: F401
 
     return READERS
