@@ -119,6 +119,7 @@ def scenario(moto_open: MotoServer, endpoint: None,
     s3 = moto_server.client("s3")
     bucket = f"pulumi-state-{uuid.uuid4().hex[:12]}"
     s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    example_plans = {s: drift_world.hostable(g) for s, g in example_plans.items()}
     platform = drift_world.deploy(platform_world, example_plans[PLATFORM], PLATFORM_TYPES)
     drift_world.allow_access_logs(platform_world, "platform-prod-access-logs")
     drift_world.write(s3, bucket, PLATFORM, drift_world.checkpoint(PLATFORM, platform))
@@ -179,7 +180,7 @@ def edited(scenario: Scenario, baseline: DriftReport, tmp_path_factory: pytest.T
     text = changed.read_text()
     assert "monthly_usd: 3000}" in text
     changed.write_text(text.replace("monthly_usd: 3000}", "monthly_usd: 3500}"))
-    code = plan(stacks)
+    code = {s: drift_world.hostable(g) for s, g in plan(stacks).items()}
     code["insights-prod"] = with_asgs(code["insights-prod"], first_subnet(code[PLATFORM]))
     session = scenario.session()
     operations: list[str] = []
