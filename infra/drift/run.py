@@ -156,7 +156,7 @@ class DriftRun:
                     continue
                 groups[(region_of[stack], reader)].append((stack, r))
         shares: dict[str, float] = defaultdict(float)
-        contexts: dict[str, LiveContext] = {}
+        contexts = self._search_tagged(states, counter, shares)
         for (region, reader), members in sorted(groups.items(), key=lambda g: (
                 g[0][0], getattr(g[0][1], "__name__", ""))):
             ctx = contexts.setdefault(region, LiveContext(self.session, region))
@@ -178,34 +178,47 @@ class DriftRun:
                 reports[stack].findings.extend(found.get(r.urn, []))
                 reports[stack].compared += 1
             self.progress("live kubernetes")
-        self._unmanaged(states, reports, contexts, counter, shares)
+        self._unmanaged(states, reports, contexts)
         return shares
 
-    def _unmanaged(self, states: dict[str, list[StateResource]],
-                   reports: dict[str, StackReport], contexts: dict[str, LiveContext],
-                   counter: CallCounter, shares: dict[str, float]) -> None:
-        known = known_names(r for rs in list(states.values())
-                            + list(self._extra_states.values()) for r in rs)
-        by_region: dict[str, list[str]] = defaultdict(list)
-        for item in self.stacks:
-            if item.stack in states:
-                by_region[item.region].append(item.stack)
-        for region, stacks in sorted(by_region.items()):
+    def _search_tagged(self, states: dict[str, list[StateResource]], counter: CallCounter,
+                       shares: dict[str, float]) -> dict[str, LiveContext]:
+        """One tagged-resource search per region, before the readers: it finds unmanaged
+        resources and spares readers an existence listing (see ``LiveContext.tagged``)."""
+        contexts: dict[str, LiveContext] = {}
+        for region, stacks in sorted(self._stacks_by_region(states).items()):
             ctx = contexts.setdefault(region, LiveContext(self.session, region))
             counter.bucket = "live"
             before = counter.calls["live"]
             try:
-                items = unmanaged(tagged(ctx, sorted(stacks)), known)
+                ctx.tagged = tagged(ctx, sorted(stacks))
             except (ClientError, BotoCoreError) as exc:
+                ctx.tagged, ctx.tagged_error = None, error_text(exc)
+            spent = counter.calls["live"] - before
+            for stack in stacks:
+                shares[stack] += spent / len(stacks)
+        return contexts
+
+    def _stacks_by_region(self, states: dict[str, list[StateResource]]) -> dict[str, list[str]]:
+        by_region: dict[str, list[str]] = defaultdict(list)
+        for item in self.stacks:
+            if item.stack in states:
+                by_region[item.region].append(item.stack)
+        return by_region
+
+    def _unmanaged(self, states: dict[str, list[StateResource]],
+                   reports: dict[str, StackReport], contexts: dict[str, LiveContext]) -> None:
+        known = known_names(r for rs in list(states.values())
+                            + list(self._extra_states.values()) for r in rs)
+        for region, stacks in sorted(self._stacks_by_region(states).items()):
+            ctx = contexts[region]
+            if ctx.tagged is None:
                 for stack in stacks:
                     reports[stack].findings.append(Finding(
                         f"tagged:{region}", "unmanaged-search", "", "unknown",
-                        note=f"could not list tagged resources: {error_text(exc)}"))
+                        note=f"could not list tagged resources: {ctx.tagged_error}"))
                 continue
-            finally:
-                spent = counter.calls["live"] - before
-                for stack in stacks:
-                    shares[stack] += spent / len(stacks)
+            items = unmanaged(ctx.tagged, known)
             for tagged_item in items:
                 stack = tagged_item["tags"].get(STACK_TAG, "")
                 if stack in reports:

@@ -65,6 +65,11 @@ class LiveContext:
     session: Any
     region: str
     _clients: dict[str, Any] = field(default_factory=dict)
+    # The region's resources tagged for the checked stacks (ARN and tags), searched once before
+    # the readers run: the unmanaged search uses it, and a reader may take a listed ARN as proof
+    # that a resource exists. None when the search failed (``tagged_error`` says why).
+    tagged: list[dict[str, Any]] | None = None
+    tagged_error: str = ""
 
     def client(self, service: str) -> Any:
         if service not in self._clients:

@@ -89,6 +89,11 @@ def budgets(ctx: LiveContext, resources: list[StateResource]) -> dict[str, Resul
     return result
 
 
+def _target_id(resource: StateResource) -> str:
+    """The target's id: declared, or the one the provider generated (an output only)."""
+    return str(resource.inputs.get("targetId") or resource.outputs.get("targetId"))
+
+
 @reader(RULE, TARGET)
 @guarded
 def event_rules(ctx: LiveContext, resources: list[StateResource]) -> dict[str, Result]:
@@ -116,7 +121,7 @@ def event_rules(ctx: LiveContext, resources: list[StateResource]) -> dict[str, R
             seen.add(r, "description", rule.get("Description"))
             seen.add(r, "state", rule.get("State"))
         else:
-            target = targets.get(f"{r.inputs.get('rule')}/{r.inputs.get('targetId')}")
+            target = targets.get(f"{r.inputs.get('rule')}/{_target_id(r)}")
             if target is None:
                 result[r.urn] = MISSING
                 continue

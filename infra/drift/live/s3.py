@@ -1,4 +1,5 @@
-"""S3: buckets from one ListBuckets; each managed configuration with its own Get call.
+"""S3: buckets found by the tagged-resource search (ListBuckets only for the rest); each
+managed configuration with its own Get call.
 
 S3 has no batch form for bucket configurations, so only the configurations a state manages
 are read, each once. A configuration that was removed by hand reads as missing.
@@ -38,13 +39,27 @@ def _drop_none(value: Any) -> Any:
     return value
 
 
+S3_ARN = "arn:aws:s3:::"
+
+
+def _bucket_name(resource: StateResource) -> str:
+    return str(resource.inputs.get("bucket") or resource.id)
+
+
 @reader("aws:s3/bucket:Bucket")
 @guarded
 def buckets(ctx: LiveContext, resources: list[StateResource]) -> dict[str, Result]:
-    names = {b["Name"] for b in ctx.client("s3").list_buckets().get("Buckets", [])}
+    # A bucket the tagging API lists for a checked stack exists: no call needed. Only when a
+    # bucket is not there (untagged by hand, deleted, or the search failed) is ListBuckets
+    # asked, once. The tagging API is eventually consistent: a bucket deleted minutes ago
+    # may still be listed, and its configurations then read as missing.
+    names = {item["arn"].removeprefix(S3_ARN) for item in ctx.tagged or ()
+             if item["arn"].startswith(S3_ARN)}
+    if any(_bucket_name(r) not in names for r in resources):
+        names |= {b["Name"] for b in ctx.client("s3").list_buckets().get("Buckets", [])}
     result: dict[str, Result] = {}
     for r in resources:
-        name = str(r.inputs.get("bucket") or r.id)
+        name = _bucket_name(r)
         if name not in names:
             result[r.urn] = MISSING
         else:
