@@ -40,6 +40,7 @@ OPERATIONS: dict[str, str] = {
     "ec2:DescribeRouteTables": "ec2:DescribeRouteTables",
     "logs:DescribeLogGroups": "logs:DescribeLogGroups",
     # EKS Pod Identity: one listing per cluster, one describe per association
+    "eks:DescribeNodegroup": "eks:DescribeNodegroup",
     "eks:ListPodIdentityAssociations": "eks:ListPodIdentityAssociations",
     "eks:DescribePodIdentityAssociation": "eks:DescribePodIdentityAssociation",
     # SQS: one GetQueueAttributes per managed queue (no batch form)
@@ -63,7 +64,7 @@ OPERATIONS: dict[str, str] = {
     "scheduler:GetSchedule": "scheduler:GetSchedule",
     # unmanaged resources
     "resourcegroupstaggingapi:GetResources": "tag:GetResources",
-    # Kubernetes credentials for the cluster of a kubeconfig that uses `aws eks get-token`
+    # EKS clusters, and the cluster of a kubeconfig that uses `aws eks get-token`
     "eks:DescribeCluster": "eks:DescribeCluster",
 }
 

@@ -1,7 +1,13 @@
-"""EKS Pod Identity associations: one paginated listing per cluster finds them all, then one
-describe each for the role it grants (the listing does not carry the role, and the role is
-the field an attacker would change). moto has no Pod Identity API, so this reader is tested
-with botocore's Stubber against the documented response shapes."""
+"""EKS: clusters and managed node groups (one describe each: EKS has no batch form), and Pod
+Identity associations (one paginated listing per cluster finds them all, then one describe
+each for the role it grants: the listing does not carry the role, and the role is the field an
+attacker would change). moto has no Pod Identity API, so that reader is tested with botocore's
+Stubber against the documented response shapes; clusters and node groups against moto.
+
+What is compared is what a hand edit would weaken: a cluster's public endpoint and who may
+reach it, its audit logs, its secrets encryption and version; a node group's size bounds,
+instance and capacity types, labels and taints. A node group's desired size belongs to the
+autoscaler (``ignoreChanges``): inside the declared bounds it is ``expected``."""
 
 from __future__ import annotations
 
@@ -23,6 +29,86 @@ from infra.drift.live.base import (
 from infra.drift.model import StateResource
 
 ASSOCIATION = "aws:eks/podIdentityAssociation:PodIdentityAssociation"
+CLUSTER = "aws:eks/cluster:Cluster"
+NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+
+
+def _described(call: Any, key: str, **params: str) -> dict[str, Any] | Result:
+    """One describe call: the object, MISSING when EKS says it is gone, else Unknown."""
+    try:
+        return dict(call(**params).get(key) or {})
+    except ClientError as exc:
+        return MISSING if code_of(exc) == "ResourceNotFoundException" else Unknown(
+            error_text(exc))
+
+
+def _cluster_name(resource: StateResource) -> str:
+    return str(resource.inputs.get("name") or resource.id)
+
+
+@reader(CLUSTER)
+@guarded
+def clusters(ctx: LiveContext, resources: list[StateResource]) -> dict[str, Result]:
+    client = ctx.client("eks")
+    result: dict[str, Result] = {}
+    for r in resources:
+        live = _described(client.describe_cluster, "cluster", name=_cluster_name(r))
+        if not isinstance(live, dict):
+            result[r.urn] = live
+            continue
+        vpc = live.get("resourcesVpcConfig") or {}
+        logging = [t for entry in (live.get("logging") or {}).get("clusterLogging", [])
+                   if entry.get("enabled") for t in entry.get("types", [])]
+        encryption = (live.get("encryptionConfig") or [{}])[0]
+        seen = Compared()
+        seen.add(r, "version", live.get("version"))
+        seen.add(r, "roleArn", live.get("roleArn"))
+        seen.add(r, "vpcConfig.endpointPublicAccess", vpc.get("endpointPublicAccess"))
+        seen.add(r, "vpcConfig.endpointPrivateAccess", vpc.get("endpointPrivateAccess"))
+        seen.add(r, "vpcConfig.publicAccessCidrs", sorted(vpc.get("publicAccessCidrs") or []))
+        seen.add(r, "enabledClusterLogTypes", sorted(logging))
+        seen.add(r, "encryptionConfig.provider.keyArn",
+                 (encryption.get("provider") or {}).get("keyArn"))
+        seen.add(r, "accessConfig.authenticationMode",
+                 (live.get("accessConfig") or {}).get("authenticationMode"))
+        result[r.urn] = _sorted_state(r, seen, ("vpcConfig.publicAccessCidrs",
+                                                "enabledClusterLogTypes"))
+    return result
+
+
+def _sorted_state(resource: StateResource, seen: Compared, paths: tuple[str, ...]) -> Compared:
+    """Lists whose order means nothing: compare them sorted on both sides."""
+    seen.pairs = [(path, sorted(state) if path in paths and isinstance(state, list) else state,
+                   live) for path, state, live in seen.pairs]
+    return seen
+
+
+@reader(NODE_GROUP)
+@guarded
+def node_groups(ctx: LiveContext, resources: list[StateResource]) -> dict[str, Result]:
+    client = ctx.client("eks")
+    result: dict[str, Result] = {}
+    for r in resources:
+        name = str(r.inputs.get("nodeGroupName") or r.id.split(":")[-1])
+        live = _described(client.describe_nodegroup, "nodegroup",
+                          clusterName=str(r.inputs.get("clusterName")), nodegroupName=name)
+        if not isinstance(live, dict):
+            result[r.urn] = live
+            continue
+        scaling = live.get("scalingConfig") or {}
+        seen = Compared(live={"scalingConfig.minSize": scaling.get("minSize"),
+                              "scalingConfig.maxSize": scaling.get("maxSize")})
+        for key in ("desiredSize", "minSize", "maxSize"):
+            seen.add(r, f"scalingConfig.{key}", scaling.get(key))
+        seen.add(r, "instanceTypes", live.get("instanceTypes"))
+        seen.add(r, "capacityType", live.get("capacityType"))
+        seen.add(r, "amiType", live.get("amiType"))
+        seen.add(r, "nodeRoleArn", live.get("nodeRole"))
+        seen.add(r, "labels", live.get("labels") or {})
+        seen.add(r, "taints", [{"effect": t.get("effect"), "key": t.get("key"),
+                                "value": t.get("value")} for t in live.get("taints") or []])
+        result[r.urn] = seen
+    return result
 
 
 def _association_id(resource: StateResource) -> str:
@@ -56,14 +142,11 @@ def pod_identity_associations(ctx: LiveContext,
         if not isinstance(item, dict):
             result[r.urn] = item
             continue
-        try:
-            described = client.describe_pod_identity_association(
-                clusterName=item["clusterName"], associationId=item["associationId"])
-        except ClientError as exc:
-            gone = code_of(exc) == "ResourceNotFoundException"
-            result[r.urn] = MISSING if gone else Unknown(error_text(exc))
+        live = _described(client.describe_pod_identity_association, "association",
+                          clusterName=item["clusterName"], associationId=item["associationId"])
+        if not isinstance(live, dict):
+            result[r.urn] = live
             continue
-        live = described.get("association", {})
         seen = Compared()
         seen.add(r, "namespace", live.get("namespace"))
         seen.add(r, "serviceAccount", live.get("serviceAccount"))
