@@ -101,6 +101,15 @@ class Parser(argparse.ArgumentParser):
         raise SystemExit(ExitCode.INPUT)
 
 
+def add_change_range(parser: argparse.ArgumentParser, *, base: str, head: str) -> None:
+    """``--base REV`` (required) and ``--head REV`` (default HEAD): the two commits of a
+    change, taken alike by every command that opens a ``ChangeWorkspace`` (``changed``,
+    ``review``). ``base`` and ``head`` are the help texts: what each side is for that command.
+    """
+    parser.add_argument("--base", required=True, metavar="REV", help=base)
+    parser.add_argument("--head", default="HEAD", metavar="REV", help=f"{head} (default HEAD)")
+
+
 def check_output_file(flag: str, path: Path) -> None:
     """Refuse an output file that cannot be written, before any work is done."""
     if path.is_dir():
