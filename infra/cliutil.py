@@ -1,5 +1,5 @@
-"""What every ``teamstack`` command shares: exit codes by name, consoles, paths as the user
-knows them, checks of output paths and numbers before any work starts.
+"""What every ``teamstack`` command shares: exit codes by name, consoles, progress bars, paths
+as the user knows them, checks of output paths and numbers before any work starts.
 
 One module so that the promise of the README (0 success, 1 the input is wrong or a check
 failed, 2 the tool could not run; one line per problem, no traceback) is kept in one place.
@@ -13,14 +13,17 @@ import os
 import sys
 from enum import IntEnum
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from rich.console import Console
 
 from infra.errors import UserError
 from infra.problems import shown_path
 
-__all__ = ["ExitCode", "Parser", "shown_path", "wide_console"]
+if TYPE_CHECKING:
+    from rich.progress import TaskID
+
+__all__ = ["ExitCode", "Parser", "Progress", "shown_path", "wide_console"]
 
 # Piped or logged output is this wide, so tables and file names are not cut at 80 columns.
 PIPE_WIDTH = 200
@@ -49,6 +52,46 @@ def wide_console(*, stderr: bool = False) -> Console:
     return console if console.is_terminal else _Console(stderr=stderr, width=PIPE_WIDTH)
 
 
+class Progress:
+    """A progress bar when stderr is a terminal; silent in CI logs and pipes.
+
+    ``label`` stands before the bar. ``total`` is the number of ``tick`` calls to come, shown
+    as done/total, and no bar is drawn for none; ``None`` when the count is not known in
+    advance (drift's batched live reads), so the bar only pulses. ``description`` is the text
+    after the bar until the first tick. ``stderr`` False draws on rich's default console
+    (stdout), as ``plan`` always has.
+    """
+
+    def __init__(self, label: str, total: int | None, *, description: str = "",
+                 stderr: bool = True) -> None:
+        self.bar = None
+        if (total is None or total >= 1) and sys.stderr.isatty():
+            from rich.progress import BarColumn, MofNCompleteColumn, ProgressColumn, TextColumn
+            from rich.progress import Progress as Bar
+
+            columns: list[ProgressColumn] = [TextColumn(label), BarColumn()]
+            if total is not None:
+                columns.append(MofNCompleteColumn())
+            columns.append(TextColumn("{task.description}"))
+            self.bar = Bar(*columns, transient=True,
+                           console=Console(stderr=True) if stderr else None)
+            self.task: TaskID = self.bar.add_task(description, total=total)
+
+    def __enter__(self) -> Progress:
+        if self.bar:
+            self.bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar:
+            self.bar.stop()
+
+    def tick(self, label: str) -> None:
+        """One step done; ``label`` (the stack or group just finished) follows the bar."""
+        if self.bar:
+            self.bar.update(self.task, advance=1, description=label)
+
+
 class Parser(argparse.ArgumentParser):
     """argparse, but bad usage is bad input: exit 1 with one line, not argparse's 2."""
 
@@ -56,6 +99,15 @@ class Parser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         print(f"{self.prog}: error: {message}", file=sys.stderr)
         raise SystemExit(ExitCode.INPUT)
+
+
+def add_change_range(parser: argparse.ArgumentParser, *, base: str, head: str) -> None:
+    """``--base REV`` (required) and ``--head REV`` (default HEAD): the two commits of a
+    change, taken alike by every command that opens a ``ChangeWorkspace`` (``changed``,
+    ``review``). ``base`` and ``head`` are the help texts: what each side is for that command.
+    """
+    parser.add_argument("--base", required=True, metavar="REV", help=base)
+    parser.add_argument("--head", default="HEAD", metavar="REV", help=f"{head} (default HEAD)")
 
 
 def check_output_file(flag: str, path: Path) -> None:

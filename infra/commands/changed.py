@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from infra.cliutil import add_change_range
 from infra.repo import find_root
 from infra.review.workspace import ChangeWorkspace
 
@@ -17,9 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "teams. A changed platform pulls in its teams; a change to the program "
                     "(infra/, Pulumi.yaml, dependencies) affects every stack; a deleted stack "
                     "file is listed for `pulumi destroy` review only, never destroyed.")
-    parser.add_argument("--base", required=True, metavar="REV", help="the earlier commit")
-    parser.add_argument("--head", default="HEAD", metavar="REV",
-                        help="the later commit (default HEAD)")
+    add_change_range(parser, base="the earlier commit", head="the later commit")
     parser.add_argument("--merge-base", action="store_true",
                         help="diff against the merge base of BASE and HEAD, as a pull request")
     parser.add_argument("--format", choices=("text", "json"), default="text")

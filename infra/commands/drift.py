@@ -13,6 +13,7 @@ import os
 import sys
 from pathlib import Path
 
+from infra.cliutil import Progress
 from infra.errors import ToolError, UserError
 
 
@@ -94,7 +95,8 @@ def run(args: argparse.Namespace) -> int:
             cluster = ClusterReader.from_kubeconfig(args.kubeconfig, args.context)
         except Exception as exc:
             raise UserError(f"--kubeconfig {args.kubeconfig}: {exc}") from exc
-    with _Progress(len(checked)) as progress:
+    # One step per stack's state, then one per batched group of live reads: no total.
+    with Progress("drift", None, description=f"{len(checked)} stack(s)") as progress:
         drift = DriftRun(backend, boto3.session.Session(), checked, extra_code=extra,
                          ignore=entries, ignore_source=str(ignore_path.relative_to(root))
                          if ignore_path.is_relative_to(root) else str(ignore_path),
@@ -116,31 +118,3 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
     return report.exit_code
 
-
-class _Progress:
-    """A progress bar on stderr when it is a terminal; silent in CI logs and pipes."""
-
-    def __init__(self, stacks: int) -> None:
-        self.bar = None
-        if sys.stderr.isatty():
-            from rich.console import Console
-            from rich.progress import BarColumn, Progress, TextColumn
-
-            self.bar = Progress(TextColumn("drift"), BarColumn(),
-                                TextColumn("{task.description}"), transient=True,
-                                console=Console(stderr=True))
-            # One step per stack's state, then one per batched group of live reads.
-            self.task = self.bar.add_task(f"{stacks} stack(s)", total=None)
-
-    def __enter__(self) -> _Progress:
-        if self.bar:
-            self.bar.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar:
-            self.bar.stop()
-
-    def tick(self, label: str) -> None:
-        if self.bar:
-            self.bar.update(self.task, advance=1, description=label)

@@ -11,6 +11,7 @@ from typing import Any
 from infra.cliutil import (
     PIPE_WIDTH,
     ExitCode,
+    Progress,
     check_output_dir,
     check_output_file,
     wide_console,
@@ -83,32 +84,6 @@ def resolve_targets(root: Path, targets: list[str], all_stacks: bool) -> list[Pa
     return files
 
 
-class _Progress:
-    """A progress bar on stderr when it is a terminal; silent in CI logs and pipes."""
-
-    def __init__(self, total: int) -> None:
-        self.bar = None
-        if total >= 1 and sys.stderr.isatty():
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-            self.bar = Progress(TextColumn("planning"), BarColumn(), MofNCompleteColumn(),
-                                TextColumn("{task.description}"), transient=True)
-            self.task = self.bar.add_task("", total=total)
-
-    def __enter__(self) -> _Progress:
-        if self.bar:
-            self.bar.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar:
-            self.bar.stop()
-
-    def tick(self, stack: str) -> None:
-        if self.bar:
-            self.bar.update(self.task, advance=1, description=stack)
-
-
 def load_valid(files: list[Path], stacks_dir: Path) -> list[LoadedStack]:
     """Validate every file first, reported as ``validate`` does: nothing is planned if any
     request is wrong."""
@@ -134,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
     if args.skip_invalid:
         files = [f for f in files if not load(f).problems]
     loaded = load_valid(files, root / "stacks")
-    with _Progress(len(loaded)) as progress:
+    with Progress("planning", len(loaded), stderr=False) as progress:
         result = plan_loaded(loaded, jobs=args.jobs, progress=progress.tick)
     report = PlanReport(result.graphs)
     consumers.attach(report, {s.stack: s for s in loaded})

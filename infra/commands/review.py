@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from infra.cliutil import add_change_range
 from infra.repo import find_root
 from infra.review.comment import read_untrusted, render
 from infra.review.engine import raise_if_failed, review
@@ -19,9 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "affected stack files, plan them and their base versions, and write the "
                     "pull-request comment (Markdown with a hidden marker). Exit 1 when a file "
                     "does not validate or a guardrail fails.")
-    parser.add_argument("--base", required=True, metavar="REV", help="the branch merged into")
-    parser.add_argument("--head", default="HEAD", metavar="REV",
-                        help="the pull request's commit (default HEAD)")
+    add_change_range(parser, base="the branch merged into", head="the pull request's commit")
     parser.add_argument("--trusted", action="store_true",
                         help="this checkout is the base branch's code: judge the head's stack "
                              "files as data; code changes are left to the platform owners")

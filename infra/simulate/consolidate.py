@@ -18,10 +18,11 @@ from __future__ import annotations
 from bisect import bisect_left
 from typing import TYPE_CHECKING
 
+from infra.simulate import lifecycle
+from infra.simulate.model import _CONSOLIDATE
+
 if TYPE_CHECKING:
     from infra.simulate.engine import Simulator, _Node
-
-_CONSOLIDATE = 6  # the engine's event kind (kept in step with engine.py)
 
 
 def _partial_target(sim: Simulator, demand: int) -> _Node | None:
@@ -76,7 +77,7 @@ def on_consolidate(sim: Simulator, node: _Node, version: int) -> None:
     sim._bucket_add(node)
     for job, target in moves:
         _move(sim, job, node, target)
-    sim._terminate(node)
+    lifecycle.terminate(sim, node)
 
 
 def _move(sim: Simulator, job: int, source: _Node, target: _Node) -> None:
@@ -100,7 +101,7 @@ def _replace_if_cheaper(sim: Simulator, node: _Node, used: int) -> None:
     if best is None or (sim.policy.max_nodes is not None and
                         sim.alive >= sim.policy.max_nodes):
         return
-    new = sim._launch_node(best.index)
+    new = lifecycle.launch_node(sim, best.index)
     if new is not None:
         node.replacing = True
         sim.replacements[new.id] = (node.id, node.version)
@@ -123,4 +124,4 @@ def complete_replacement(sim: Simulator, new: _Node) -> None:
         sim._set_free(old, old.free + sim.demand[job])
         _move(sim, job, old, new)
     sim.replaced += 1
-    sim._terminate(old)
+    lifecycle.terminate(sim, old)

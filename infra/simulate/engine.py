@@ -6,27 +6,28 @@ Model (the assumptions every figure rests on):
   for less than the largest type holds is packed best-fit onto one node of any type
   (fractional GPUs, as in GPU-sharing traces, are packed in thousandths); a larger job takes
   ``ceil(gpus / largest)`` whole, empty nodes of the largest type (a gang).
-* Pending jobs are started greedily in submit order, skipping those that do not fit yet
-  (the Kubernetes scheduler's behaviour), except that the earliest waiting multi-node job
-  keeps the empty nodes it needs (as its pods would be bound to them one by one): small jobs
-  may not starve it by taking each node as it becomes ready.
+* Pending jobs are started greedily in submit order (``scheduler.py``), skipping those that
+  do not fit yet (the Kubernetes scheduler's behaviour), except that the earliest waiting
+  multi-node job keeps the empty nodes it needs (as its pods would be bound to them one by
+  one): small jobs may not starve it by taking each node as it becomes ready.
 * Provisioning packs the pending jobs that do not fit onto booting and empty nodes, then
   launches new nodes for the rest, choosing types as Karpenter does (``provision.py``), up
   to ``max_nodes`` and ``max_gpus``; under the cap, jobs queue in submit order. A node is
   usable ``boot_delay_s`` after launch and billed from launch, per second.
-* A node is removed once empty for ``empty_delay_s``, unless that would take the pool below
-  its floor (``min_nodes`` and any active warm window), jobs are waiting for whole empty
-  nodes, a blackout blocks it, or a scale-up happened within ``scale_down_delay_after_add_s``.
+* A node is removed once empty for ``empty_delay_s`` (``lifecycle.py``), unless that would
+  take the pool below its floor (``min_nodes`` and any active warm window), jobs are waiting
+  for whole empty nodes, a blackout blocks it, or a scale-up happened within
+  ``scale_down_delay_after_add_s``.
 * With ``consolidate_underutilized`` (``consolidate.py``), an under-used node is removed if
   all its jobs fit on other partly used nodes, or (Karpenter only) replaced by a cheaper type
   that holds them; moved jobs restart from their last checkpoint. ``protect_running``
   (do-not-disrupt) forbids it.
-* Spot: each launch finds no spot capacity with ``spot_unavailable_probability`` (seeded);
-  then the node is on-demand if the policy allows both, else the launch is retried a minute
-  later. Spot nodes are interrupted at their type's rate (``NodeType.spot_interruptions_per_
-  hour``, else ``spot_interruptions_per_node_hour``; exponential, seeded); their jobs lose the
-  work since their last checkpoint and queue again at their original priority. The billing
-  window ends when the last job ends.
+* Spot (``lifecycle.py``): each launch finds no spot capacity with
+  ``spot_unavailable_probability`` (seeded); then the node is on-demand if the policy allows
+  both, else the launch is retried a minute later. Spot nodes are interrupted at their type's
+  rate (``NodeType.spot_interruptions_per_hour``, else ``spot_interruptions_per_node_hour``;
+  exponential, seeded); their jobs lose the work since their last checkpoint and queue again
+  at their original priority. The billing window ends when the last job ends.
 
 Idle weeks that repeat are repeated arithmetically (``fastforward.py``), so a replay costs
 what its jobs cost, not what the time span between them does.
@@ -47,19 +48,28 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from infra.simulate import consolidate, fastforward
+from infra.simulate import consolidate, fastforward, lifecycle, scheduler
 from infra.simulate.calendar import WindowCalendar
-from infra.simulate.model import MILLI, NodeType, SimOptions, _Node
+from infra.simulate.model import (
+    _ARRIVE,
+    _COMPLETE,
+    _CONSOLIDATE,
+    _IDLE,
+    _INTERRUPT,
+    _PROVISION,
+    _READY,
+    _WINDOW,
+    MILLI,
+    NodeType,
+    SimOptions,
+    _Node,
+)
 from infra.simulate.policy import SimPolicy
 from infra.simulate.provision import Offer, provision
 from infra.simulate.summary import SimResult, percentile, summarize
 from infra.simulate.trace import Trace
 
 __all__ = ["NodeType", "SimOptions", "SimResult", "Simulator", "percentile", "simulate"]
-
-# Event kinds; at equal times they run in this order (capacity is freed before it is asked
-# for, and provisioning sees everything that happened at that instant).
-_COMPLETE, _READY, _INTERRUPT, _ARRIVE, _WINDOW, _IDLE, _CONSOLIDATE, _PROVISION = range(8)
 
 
 class Simulator:
@@ -188,88 +198,7 @@ class Simulator:
     def _blocked(self, reason: str) -> bool:
         return self.calendar.blocked(reason)
 
-    # ------------------------------------------------------------------------------ nodes
-    def _spot_rate(self, node: _Node) -> float:
-        return self._type_spot_rate(node.type)
-
-    def _type_spot_rate(self, type_index: int) -> float:
-        rate = self.types[type_index].spot_interruptions_per_hour
-        return self.options.spot_interruptions_per_node_hour if rate is None else rate
-
-    def _add_node(self, type_index: int, spot: bool, ready: bool) -> _Node:
-        cap = self.types[type_index].gpus * MILLI
-        node = _Node(self.next_node_id, type_index, spot, self.now, cap)
-        self.next_node_id += 1
-        self.nodes[node.id] = node
-        self.alive += 1
-        self.alive_cap += cap
-        self.launches_by_type[self.types[type_index].instance_type] += 1
-        if ready:
-            node.ready = True
-            self._bucket_add(node)
-            self._became_empty(node)
-        else:
-            self.booting += 1
-            self.booting_caps[cap] += 1
-            self.launched += 1
-            self._push(self.now + self.policy.boot_delay_s, _READY, node.id)
-        rate = self._spot_rate(node)
-        if spot and rate > 0:
-            self._push(self.now + self.rng.expovariate(rate / 3600.0), _INTERRUPT, node.id)
-        self.peak = max(self.peak, self.alive)
-        self.peak_gpus = max(self.peak_gpus, self.alive_cap // MILLI)
-        return node
-
-    def _launch_node(self, type_index: int) -> _Node | None:
-        """Launch one node; None if spot had no capacity and on-demand is not allowed."""
-        spot = self.policy.spot
-        chance = self.options.spot_unavailable_probability
-        if spot and chance > 0 and self.capacity_rng.random() < chance:
-            self.spot_unavailable += 1
-            if not self.policy.on_demand_fallback:
-                self._request_provisioning(self.options.spot_retry_s)
-                return None
-            spot = False
-            self.on_demand_fallbacks += 1
-        node = self._add_node(type_index, spot, ready=False)
-        self.last_scale_up = self.now
-        return node
-
-    def _launch(self, count: int, type_index: int | None = None) -> None:
-        for _ in range(count):
-            self._launch_node(self.big if type_index is None else type_index)
-
-    def _terminate(self, node: _Node) -> None:
-        node.alive = False
-        self.alive -= 1
-        self.alive_cap -= node.cap
-        if node.ready:
-            self._bucket_remove(node)
-        else:
-            self.booting -= 1
-            self.booting_caps[node.cap] -= 1
-        self.held.discard(node.id)
-        lived = self.now - node.launched
-        self.node_seconds[node.spot] += lived
-        self.node_gpu_seconds += lived * node.cap / MILLI
-        self.cost_usd += lived * self.types[node.type].hourly(node.spot) / 3600.0
-        del self.nodes[node.id]
-
-    def _became_empty(self, node: _Node) -> None:
-        node.empty_since = self.now
-        if math.isfinite(self.policy.empty_delay_s):
-            self._push(self.now + self.policy.empty_delay_s, _IDLE, node.id, node.version)
-
     # ------------------------------------------------------------------------------- jobs
-    def _enqueue(self, job: int) -> None:
-        self.pending_since[job] = self.now
-        heap = self.pending.get(self.key[job])
-        if heap is None:
-            heap = self.pending[self.key[job]] = []
-        heapq.heappush(heap, job)
-        self.pending_count += 1
-        self._request_provisioning()
-
     def _detach(self, job: int) -> tuple[_Node, ...]:
         """Take a running job off its nodes; account its busy time. Returns the nodes."""
         nodes = self.job_nodes[job]
@@ -302,74 +231,13 @@ class Simulator:
             if not (node.alive and node.ready):
                 continue
             if node.free == node.cap:
-                self._became_empty(node)
+                lifecycle.became_empty(self, node)
             elif self.policy.consolidate_underutilized:
                 self._push(self.now + self.policy.underutilized_delay_s, _CONSOLIDATE, node.id,
                            node.version)
 
-    def _start(self, job: int, key: int) -> None:
-        self.wait[job] += self.now - self.pending_since[job]
-        if key < self.cap:
-            free = self.free_keys[bisect_left(self.free_keys, key)]
-            node = self.nodes[next(iter(self.buckets[free]))]
-            chosen: tuple[_Node, ...] = (node,)
-            self._set_free(node, free - key)
-        else:
-            ids = list(self.buckets[self.cap])[: key // self.cap]
-            chosen = tuple(self.nodes[i] for i in ids)
-            for node in chosen:
-                self._set_free(node, 0)
-        for node in chosen:
-            node.jobs.add(job)
-            node.version += 1
-            self.held.discard(node.id)
-        self._run(job, chosen)
-
     def _schedule(self) -> None:
-        cap = self.cap
-        placed = False
-        while self.pending_count:
-            keys = self.free_keys
-            empties = len(self.buckets.get(cap, ()))
-            below_cap = bisect_left(keys, cap)
-            partial_max = keys[below_cap - 1] if below_cap else 0
-            # The earliest waiting multi-node job holds the empty nodes it needs, so that a
-            # stream of small jobs cannot take every node the moment it becomes ready.
-            gang_job, gang_nodes = -1, 0
-            for key, heap in self.pending.items():
-                if key >= cap and (gang_job < 0 or heap[0] < gang_job):
-                    gang_job, gang_nodes = heap[0], key // cap
-            best_job = -1
-            best_key = 0
-            for key, heap in self.pending.items():
-                job = heap[0]
-                spare = empties - gang_nodes if 0 <= gang_job < job else empties
-                if key < cap:
-                    if key > partial_max and spare < 1:
-                        continue
-                elif key // cap > spare:
-                    continue
-                if best_job < 0 or job < best_job:
-                    best_job, best_key = job, key
-            if best_job < 0:
-                break
-            heap = self.pending[best_key]
-            heapq.heappop(heap)
-            if not heap:
-                del self.pending[best_key]
-            self.pending_count -= 1
-            self._start(best_job, best_key)
-            placed = True
-        if placed and self.held:
-            self._recheck_held()
-
-    def _recheck_held(self) -> None:
-        for node_id in list(self.held):
-            node = self.nodes.get(node_id)
-            self.held.discard(node_id)
-            if node is not None and node.ready and node.free == node.cap:
-                when = max(self.now, node.empty_since + self.policy.empty_delay_s)
-                self._push(when, _IDLE, node.id, node.version)
+        scheduler.schedule(self)  # a method, so that a test's subclass can check each pass
 
     # ------------------------------------------------------------------------ provisioning
     def _request_provisioning(self, delay: float | None = None) -> None:
@@ -400,7 +268,7 @@ class Simulator:
                 self.held.add(node.id)
             elif self.policy.consolidate_underutilized:
                 self._push(self.now, _CONSOLIDATE, node.id, node.version)
-        self._recheck_held()
+        scheduler.recheck_held(self)
 
     def _start_windows(self, t0: float) -> None:
         for action, index, time in self.calendar.begin(t0):
@@ -421,32 +289,6 @@ class Simulator:
         else:
             self._apply_window(index, False)
 
-    # ---------------------------------------------------------------------- scale-down
-    def _on_idle(self, node: _Node, version: int) -> None:
-        if node.version != version or not node.ready or node.free != node.cap:
-            return
-        if self._wanted(node) or self.alive - 1 < self.floor or self._blocked("Empty"):
-            self.held.add(node.id)  # revisited when the queue moves or a window closes
-            return
-        hold_until = self.last_scale_up + self.policy.scale_down_delay_after_add_s
-        if self.now < hold_until:
-            self._push(hold_until, _IDLE, node.id, version)
-            return
-        self._terminate(node)
-        if self.pending_count:
-            self._request_provisioning()  # under a cap, its room may go to another type
-
-    def _wanted(self, node: _Node) -> bool:
-        """Whether a waiting job could use this empty node (a gang, or a job it fits).
-
-        An empty node no waiting job fits is not kept: under a GPU cap it would block the
-        launch of a type the queue needs.
-        """
-        if not self.pending_count:
-            return False
-        keys = self.pending.keys()
-        return min(keys) <= node.cap or (node.cap == self.cap and max(keys) >= self.cap)
-
     # -------------------------------------------------------------------------------- run
     def schedulable(self, job: int) -> bool:
         """Whether the job can ever run under the pool's node and GPU limits."""
@@ -464,7 +306,7 @@ class Simulator:
         t0 = self.now
         self._start_windows(t0)
         for _ in range(self.floor):  # the pool exists before the trace begins
-            self._add_node(self.floor_type, policy.spot, ready=True)
+            lifecycle.add_node(self, self.floor_type, policy.spot, ready=True)
         self.peak = self.alive
         for job in range(n):
             if not self.schedulable(job):
@@ -489,7 +331,7 @@ class Simulator:
                 if self.pending_count and self.pending and max(self.pending) >= self.cap:
                     self._request_provisioning()  # freed nodes may complete a gang's set
             elif kind == _ARRIVE:
-                self._enqueue(a)
+                scheduler.enqueue(self, a)
                 self._schedule()
             elif kind == _READY:
                 node = self.nodes.get(a)
@@ -503,34 +345,22 @@ class Simulator:
                     consolidate.complete_replacement(self, node)
                 self._schedule()
                 if node.alive and node.free == node.cap and not node.jobs:
-                    self._became_empty(node)
+                    lifecycle.became_empty(self, node)
                 self._request_provisioning()
             elif kind == _PROVISION:
                 self._provision()
             elif kind == _IDLE:
                 node = self.nodes.get(a)
                 if node is not None:
-                    self._on_idle(node, b)
+                    lifecycle.on_idle(self, node, b)
             elif kind == _CONSOLIDATE:
                 node = self.nodes.get(a)
                 if node is not None:
                     consolidate.on_consolidate(self, node, b)
             elif kind == _INTERRUPT:
                 node = self.nodes.get(a)
-                if node is None:
-                    continue
-                self.interruptions += 1
-                released: list[_Node] = []
-                for job in list(node.jobs):
-                    others = self._detach(job)
-                    self._lose_progress(job)
-                    self.run_id[job] += 1
-                    released.extend(o for o in others if o is not node)
-                    self._enqueue(job)
-                self._terminate(node)
-                self._after_release(tuple(released))
-                self._schedule()
-                self._request_provisioning()
+                if node is not None:
+                    lifecycle.on_interrupt(self, node)
             elif kind == _WINDOW:
                 if a == 0 and b == 1:
                     fastforward.skip_idle_weeks(self)
@@ -539,7 +369,7 @@ class Simulator:
             raise RuntimeError(f"simulation of {policy.name} stalled with "
                                f"{target - self.done} jobs unfinished")
         for node in list(self.nodes.values()):
-            self._terminate(node)
+            lifecycle.terminate(self, node)
         return summarize(self, t0)
 
 

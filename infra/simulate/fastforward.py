@@ -17,7 +17,8 @@ from bisect import bisect_left
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-from infra.simulate.model import MILLI
+from infra.simulate import lifecycle
+from infra.simulate.model import _ARRIVE, _WINDOW, MILLI
 
 if TYPE_CHECKING:
     from infra.simulate.engine import Simulator
@@ -58,8 +59,6 @@ def skip_idle_weeks(sim: Simulator) -> None:
     """At an opening of the first window: once two idle weeks in a row were the same
     (state at both ends, what was billed and launched), repeat that week up to the week
     before the next arrival."""
-    from infra.simulate.engine import _ARRIVE, _WINDOW  # the engine's event kinds
-
     state = idle_state(sim)
     if state is None or not sim.fast_forward:
         sim.idle_weeks = []
@@ -103,8 +102,8 @@ def skip_idle_weeks(sim: Simulator) -> None:
         sim.launches_by_type[instance_type] += weeks * count
     # Interruptions of idle spot nodes cost nothing but are counted: their expected number.
     # The week's spot nodes are those alive now or launched during it: their mean rate.
-    rates = [sim._spot_rate(n) for n in sim.nodes.values() if n.spot]
-    rates += [sim._type_spot_rate(sim.type_by_name[name]) for name in by_type]
+    rates = [lifecycle.spot_rate(sim, n) for n in sim.nodes.values() if n.spot]
+    rates += [lifecycle.type_spot_rate(sim, sim.type_by_name[name]) for name in by_type]
     rate = (sum(rates) / len(rates) if rates
             else sim.options.spot_interruptions_per_node_hour) / 3600.0
     sim.interruptions += round(weeks * spot_s * rate)

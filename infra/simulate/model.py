@@ -1,4 +1,5 @@
-"""The plain records of a replay: instance types, the replay's environment, and a live node.
+"""The plain records of a replay: instance types, the replay's environment, a live node and
+the kinds of event.
 
 Kept apart from the event loop so that pools, searches and reports can build and read them
 without the engine.
@@ -10,6 +11,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 MILLI = 1000  # GPUs are counted in thousandths (GPU-sharing traces ask for fractions)
+
+# The replay's event kinds, here so that every module that queues events names the same ones.
+# At equal times they run in this order (capacity is freed before it is asked for, and
+# provisioning sees everything that happened at that instant).
+_COMPLETE, _READY, _INTERRUPT, _ARRIVE, _WINDOW, _IDLE, _CONSOLIDATE, _PROVISION = range(8)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,8 @@ from bisect import bisect_left, insort
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from infra.simulate import lifecycle
+
 if TYPE_CHECKING:
     from infra.simulate.engine import Simulator
 
@@ -83,7 +85,7 @@ def provision(sim: Simulator) -> None:
     """Launch what the pending jobs need: gangs of the largest type, then the batch."""
     sim.provision_queued = False
     if sim.alive < sim.floor:
-        sim._launch(sim.floor - sim.alive, sim.floor_type)
+        lifecycle.launch(sim, sim.floor - sim.alive, sim.floor_type)
     if not sim.pending_count:
         return
     node_budget = math.inf if sim.policy.max_nodes is None \
@@ -129,7 +131,7 @@ def provision(sim: Simulator) -> None:
             if rest not in bins:
                 insort(bin_keys, rest)
             bins[rest] += 1
-    sim._launch(gangs)
+    lifecycle.launch(sim, gangs)
     for type_index, _jobs in plan_launches(batch, sim.offers, gpu_budget, node_budget):
-        if sim._launch_node(type_index) is None:
+        if lifecycle.launch_node(sim, type_index) is None:
             break  # no spot capacity and no fallback: retried later

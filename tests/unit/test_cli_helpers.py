@@ -14,13 +14,13 @@ import infra.cli
 from infra.cliutil import (
     ExitCode,
     Parser,
+    Progress,
     check_number,
     check_output_dir,
     check_output_file,
     finite_json,
     wide_console,
 )
-from infra.commands import plan as plan_command
 from infra.commands.prices import CATALOG_IN_REPO, refresh_target
 from infra.errors import UserError
 from infra.problems import Problem, shorten, shown_path
@@ -102,11 +102,25 @@ def test_piped_console_is_wide() -> None:
 def test_progress_shows_for_a_single_stack_on_a_terminal(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("sys.stderr.isatty", lambda: True)
-    with plan_command._Progress(1) as progress:
+    with Progress("planning", 1, stderr=False) as progress:  # as `plan` makes it
         assert progress.bar is not None
         progress.tick("insights-prod")
     monkeypatch.setattr("sys.stderr.isatty", lambda: False)
-    assert plan_command._Progress(1).bar is None
+    assert Progress("planning", 1, stderr=False).bar is None
+
+
+def test_progress_without_a_known_total_pulses_and_counts_ticks(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # drift cannot know its steps in advance (batched live reads): no total, no "n/total",
+    # and a bar even before the first stack; no bar at all for zero known steps.
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True)
+    with Progress("drift", None, description="0 stack(s)") as progress:
+        assert progress.bar is not None
+        progress.tick("state insights-prod")
+        progress.tick("ec2")
+        task = progress.bar.tasks[0]
+        assert (task.total, task.completed, task.description) == (None, 2, "ec2")
+    assert Progress("planning", 0).bar is None
 
 
 def test_prices_refresh_writes_into_the_repository_it_runs_in(

@@ -78,6 +78,18 @@ class LiveContext:
         return self._clients[service]
 
 
+def all_items(client: Any, operation: str, key: str, **kwargs: Any) -> list[dict[str, Any]]:
+    """Every item under ``key`` on every page of a paginated ``operation``, in order.
+
+    The readers list whole kinds and batches this way: one helper, so that no reader forgets
+    a page (an item on page two must not read as missing).
+    """
+    items: list[dict[str, Any]] = []
+    for page in client.get_paginator(operation).paginate(**kwargs):
+        items.extend(page.get(key, []))
+    return items
+
+
 def error_text(exc: Exception) -> str:
     if isinstance(exc, ClientError):
         err = exc.response.get("Error", {})

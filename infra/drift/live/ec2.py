@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from infra.drift.live.base import MISSING, Compared, LiveContext, Result, guarded, reader, tags_of
+from infra.drift.live.base import (
+    MISSING,
+    Compared,
+    LiveContext,
+    Result,
+    all_items,
+    guarded,
+    reader,
+    tags_of,
+)
 from infra.drift.model import StateResource
 
 SG = "aws:ec2/securityGroup:SecurityGroup"
@@ -24,9 +33,8 @@ def _describe(ctx: LiveContext, service: str, operation: str, key: str, filter_n
     items: list[dict[str, Any]] = []
     for start in range(0, len(ids), FILTER_CHUNK):
         chunk = ids[start:start + FILTER_CHUNK]
-        for page in client.get_paginator(operation).paginate(
-                Filters=[{"Name": filter_name, "Values": chunk}]):
-            items.extend(page.get(key, []))
+        items.extend(all_items(client, operation, key,
+                               Filters=[{"Name": filter_name, "Values": chunk}]))
     return items
 
 
@@ -160,11 +168,11 @@ def volumes(ctx: LiveContext, resources: list[StateResource]) -> dict[str, Resul
 def auto_scaling_groups(ctx: LiveContext, resources: list[StateResource]) -> dict[str, Result]:
     names = sorted(r.id for r in resources)
     found: dict[str, dict[str, Any]] = {}
-    paginator = ctx.client("autoscaling").get_paginator("describe_auto_scaling_groups")
+    client = ctx.client("autoscaling")
     for start in range(0, len(names), 50):  # the API takes at most 50 names per call
-        for page in paginator.paginate(AutoScalingGroupNames=names[start:start + 50]):
-            for group in page.get("AutoScalingGroups", []):
-                found[group["AutoScalingGroupName"]] = group
+        for group in all_items(client, "describe_auto_scaling_groups", "AutoScalingGroups",
+                               AutoScalingGroupNames=names[start:start + 50]):
+            found[group["AutoScalingGroupName"]] = group
     result: dict[str, Result] = {}
     for r in resources:
         group = found.get(r.id)

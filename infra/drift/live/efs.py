@@ -13,6 +13,7 @@ from infra.drift.live.base import (
     LiveContext,
     Result,
     Unknown,
+    all_items,
     code_of,
     error_text,
     guarded,
@@ -28,26 +29,21 @@ BACKUP = "aws:efs/backupPolicy:BackupPolicy"
 POLICY = "aws:efs/fileSystemPolicy:FileSystemPolicy"
 
 
-def _all(ctx: LiveContext, operation: str, key: str, **kwargs: Any) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    for page in ctx.client("efs").get_paginator(operation).paginate(**kwargs):
-        items.extend(page.get(key, []))
-    return items
-
-
 @reader(FS, AP, MT, BACKUP, POLICY)
 @guarded
 def file_systems(ctx: LiveContext, resources: list[StateResource]) -> dict[str, Result]:
     client = ctx.client("efs")
-    systems = {f["FileSystemId"]: f for f in _all(ctx, "describe_file_systems", "FileSystems")}
+    systems = {f["FileSystemId"]: f
+               for f in all_items(client, "describe_file_systems", "FileSystems")}
     points: dict[str, dict[str, Any]] = {}
     if any(r.type == AP for r in resources):
-        points = {a["AccessPointId"]: a for a in _all(ctx, "describe_access_points",
-                                                      "AccessPoints")}
+        points = {a["AccessPointId"]: a
+                  for a in all_items(client, "describe_access_points", "AccessPoints")}
     targets: dict[str, dict[str, Any]] = {}
     for fs_id in sorted({str(r.inputs.get("fileSystemId")) for r in resources if r.type == MT}):
         if fs_id in systems:
-            for target in _all(ctx, "describe_mount_targets", "MountTargets", FileSystemId=fs_id):
+            for target in all_items(client, "describe_mount_targets", "MountTargets",
+                                    FileSystemId=fs_id):
                 targets[target["MountTargetId"]] = target
     result: dict[str, Result] = {}
     for r in resources:

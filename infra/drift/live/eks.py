@@ -21,6 +21,7 @@ from infra.drift.live.base import (
     LiveContext,
     Result,
     Unknown,
+    all_items,
     code_of,
     error_text,
     guarded,
@@ -123,11 +124,9 @@ def pod_identity_associations(ctx: LiveContext,
     listed: dict[str, dict[str, Any] | Result] = {}
     for cluster in sorted({str(r.inputs.get("clusterName")) for r in resources}):
         try:
-            pages = client.get_paginator("list_pod_identity_associations").paginate(
-                clusterName=cluster)
-            for page in pages:
-                for item in page.get("associations", []):
-                    listed[item["associationId"]] = item
+            for item in all_items(client, "list_pod_identity_associations", "associations",
+                                  clusterName=cluster):
+                listed[item["associationId"]] = item
         except ClientError as exc:
             if code_of(exc) != "ResourceNotFoundException":  # a deleted cluster: all missing
                 for r in resources:

@@ -13,6 +13,7 @@ from infra.drift.live.base import (
     LiveContext,
     Result,
     Unknown,
+    all_items,
     code_of,
     error_text,
     guarded,
@@ -123,9 +124,8 @@ def kms_keys(ctx: LiveContext, resources: list[StateResource]) -> dict[str, Resu
 @guarded
 def kms_aliases(ctx: LiveContext, resources: list[StateResource]) -> dict[str, Result]:
     aliases: dict[str, Any] = {}
-    for page in ctx.client("kms").get_paginator("list_aliases").paginate():
-        for alias in page.get("Aliases", []):
-            aliases[alias["AliasName"]] = alias
+    for alias in all_items(ctx.client("kms"), "list_aliases", "Aliases"):
+        aliases[alias["AliasName"]] = alias
     result: dict[str, Result] = {}
     for r in resources:
         alias = aliases.get(str(r.inputs.get("name") or r.id))

@@ -14,6 +14,7 @@ from infra.drift.live.base import (
     LiveContext,
     Result,
     Unknown,
+    all_items,
     code_of,
     error_text,
     guarded,
@@ -70,9 +71,8 @@ def budgets(ctx: LiveContext, resources: list[StateResource]) -> dict[str, Resul
     client = ctx.client("budgets")
     found: dict[str, dict[str, Any]] = {}
     for account in sorted({r.id.split(":", 1)[0] for r in resources}):
-        for page in client.get_paginator("describe_budgets").paginate(AccountId=account):
-            for budget in page.get("Budgets", []):
-                found[f"{account}:{budget['BudgetName']}"] = budget
+        for budget in all_items(client, "describe_budgets", "Budgets", AccountId=account):
+            found[f"{account}:{budget['BudgetName']}"] = budget
     result: dict[str, Result] = {}
     for r in resources:
         budget = found.get(r.id)
@@ -99,15 +99,13 @@ def _target_id(resource: StateResource) -> str:
 def event_rules(ctx: LiveContext, resources: list[StateResource]) -> dict[str, Result]:
     client = ctx.client("events")
     rules: dict[str, dict[str, Any]] = {}
-    for page in client.get_paginator("list_rules").paginate():
-        for rule in page.get("Rules", []):
-            rules[rule["Name"]] = rule
+    for rule in all_items(client, "list_rules", "Rules"):
+        rules[rule["Name"]] = rule
     targets: dict[str, dict[str, Any]] = {}
     for rule_name in sorted({str(r.inputs.get("rule")) for r in resources if r.type == TARGET}):
         if rule_name in rules:
-            for page in client.get_paginator("list_targets_by_rule").paginate(Rule=rule_name):
-                for target in page.get("Targets", []):
-                    targets[f"{rule_name}/{target['Id']}"] = target
+            for target in all_items(client, "list_targets_by_rule", "Targets", Rule=rule_name):
+                targets[f"{rule_name}/{target['Id']}"] = target
     result: dict[str, Result] = {}
     for r in resources:
         seen = Compared()

@@ -6,7 +6,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from infra.drift.live.base import MISSING, Compared, LiveContext, Result, guarded, reader, tags_of
+from infra.drift.live.base import (
+    MISSING,
+    Compared,
+    LiveContext,
+    Result,
+    all_items,
+    guarded,
+    reader,
+    tags_of,
+)
 from infra.drift.live.ec2 import _describe
 from infra.drift.model import StateResource
 
@@ -48,9 +57,7 @@ def _fetch(ctx: LiveContext, type_: str, ids: list[str]) -> dict[str, dict[str, 
     if operation == "describe_vpc_endpoints":
         # Every endpoint of the region in one listing (there are few): moto fails on the
         # vpc-endpoint-id filter, and VpcEndpointIds= fails the batch on one deleted id.
-        items = []
-        for page in ctx.client("ec2").get_paginator(operation).paginate():
-            items.extend(page.get(key, []))
+        items = all_items(ctx.client("ec2"), operation, key)
         wanted = set(ids)
         return {i[id_field]: i for i in items if i[id_field] in wanted}
     return {i[id_field]: i for i in _describe(ctx, "ec2", operation, key, filter_name, ids)}
@@ -151,9 +158,8 @@ def route_tables(ctx: LiveContext, resources: list[StateResource]) -> dict[str, 
 @guarded
 def log_groups(ctx: LiveContext, resources: list[StateResource]) -> dict[str, Result]:
     found: dict[str, dict[str, Any]] = {}
-    for page in ctx.client("logs").get_paginator("describe_log_groups").paginate():
-        for group in page.get("logGroups", []):
-            found[group["logGroupName"]] = group
+    for group in all_items(ctx.client("logs"), "describe_log_groups", "logGroups"):
+        found[group["logGroupName"]] = group
     result: dict[str, Result] = {}
     for r in resources:
         group = found.get(str(r.inputs.get("name") or r.id))

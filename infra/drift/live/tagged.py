@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from infra.drift.live.base import LiveContext
+from infra.drift.live.base import LiveContext, all_items
 from infra.drift.model import StateResource
 
 STACK_TAG = "teamstack:stack"
@@ -39,13 +39,13 @@ def arn_type(arn: str) -> str:
 def tagged(ctx: LiveContext, stacks: list[str]) -> list[dict[str, Any]]:
     """(arn, tags) of every resource tagged for one of ``stacks`` in this region."""
     items: list[dict[str, Any]] = []
-    paginator = ctx.client("resourcegroupstaggingapi").get_paginator("get_resources")
+    client = ctx.client("resourcegroupstaggingapi")
     for start in range(0, len(stacks), 20):  # at most 20 values per tag filter
-        for page in paginator.paginate(TagFilters=[{"Key": STACK_TAG,
-                                                    "Values": stacks[start:start + 20]}]):
-            for mapping in page.get("ResourceTagMappingList", []):
-                tags = {t["Key"]: t["Value"] for t in mapping.get("Tags", [])}
-                items.append({"arn": mapping["ResourceARN"], "tags": tags})
+        for mapping in all_items(client, "get_resources", "ResourceTagMappingList",
+                                 TagFilters=[{"Key": STACK_TAG,
+                                              "Values": stacks[start:start + 20]}]):
+            tags = {t["Key"]: t["Value"] for t in mapping.get("Tags", [])}
+            items.append({"arn": mapping["ResourceARN"], "tags": tags})
     return items
 
 
