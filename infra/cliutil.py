@@ -58,12 +58,11 @@ class Progress:
     ``label`` stands before the bar. ``total`` is the number of ``tick`` calls to come, shown
     as done/total, and no bar is drawn for none; ``None`` when the count is not known in
     advance (drift's batched live reads), so the bar only pulses. ``description`` is the text
-    after the bar until the first tick. ``stderr`` False draws on rich's default console
-    (stdout), as ``plan`` always has.
+    after the bar until the first tick. The bar is drawn on stderr, always: stdout carries the
+    result, and ``plan --format json > plan.json`` run from a terminal must get only JSON.
     """
 
-    def __init__(self, label: str, total: int | None, *, description: str = "",
-                 stderr: bool = True) -> None:
+    def __init__(self, label: str, total: int | None, *, description: str = "") -> None:
         self.bar = None
         if (total is None or total >= 1) and sys.stderr.isatty():
             from rich.progress import BarColumn, MofNCompleteColumn, ProgressColumn, TextColumn
@@ -73,8 +72,7 @@ class Progress:
             if total is not None:
                 columns.append(MofNCompleteColumn())
             columns.append(TextColumn("{task.description}"))
-            self.bar = Bar(*columns, transient=True,
-                           console=Console(stderr=True) if stderr else None)
+            self.bar = Bar(*columns, transient=True, console=Console(stderr=True))
             self.task: TaskID = self.bar.add_task(description, total=total)
 
     def __enter__(self) -> Progress:

@@ -109,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
     if args.skip_invalid:
         files = [f for f in files if not load(f).problems]
     loaded = load_valid(files, root / "stacks")
-    with Progress("planning", len(loaded), stderr=False) as progress:
+    with Progress("planning", len(loaded)) as progress:
         result = plan_loaded(loaded, jobs=args.jobs, progress=progress.tick)
     report = PlanReport(result.graphs)
     consumers.attach(report, {s.stack: s for s in loaded})

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import shutil
 from pathlib import Path
 
@@ -102,11 +103,49 @@ def test_piped_console_is_wide() -> None:
 def test_progress_shows_for_a_single_stack_on_a_terminal(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("sys.stderr.isatty", lambda: True)
-    with Progress("planning", 1, stderr=False) as progress:  # as `plan` makes it
+    with Progress("planning", 1) as progress:  # as `plan` makes it
         assert progress.bar is not None
         progress.tick("insights-prod")
     monkeypatch.setattr("sys.stderr.isatty", lambda: False)
-    assert Progress("planning", 1, stderr=False).bar is None
+    assert Progress("planning", 1).bar is None
+
+
+def test_plan_json_redirected_from_a_terminal_holds_only_json(tmp_path: Path) -> None:
+    """The bar goes to stderr: run under a pseudo-terminal with stdout redirected to a file,
+    the file is the JSON plan from its first byte (it once began with the bar's blank line)."""
+    import pty
+    import subprocess
+    import sys as _sys
+    import threading
+
+    out = tmp_path / "plan.json"
+    primary, secondary = pty.openpty()
+    terminal: list[bytes] = []
+
+    def drain() -> None:  # the terminal's side: read what the bar draws, so it never blocks
+        while True:
+            try:
+                chunk = os.read(primary, 4096)
+            except OSError:
+                return
+            if not chunk:
+                return
+            terminal.append(chunk)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    try:
+        with out.open("wb") as stdout:
+            done = subprocess.run([_sys.executable, "-m", "infra.cli", "plan", "insights-prod",
+                                   "--format", "json"], stdout=stdout, stderr=secondary,
+                                  stdin=secondary, cwd=ROOT, timeout=300, check=False)
+    finally:
+        os.close(secondary)
+        reader.join(timeout=10)
+        os.close(primary)
+    assert done.returncode == 0, b"".join(terminal).decode(errors="replace")[-2000:]
+    assert out.read_bytes()[:1] == b"{"
+    assert b"planning" in b"".join(terminal), "the bar is drawn on the terminal (stderr)"
 
 
 def test_progress_without_a_known_total_pulses_and_counts_ticks(
