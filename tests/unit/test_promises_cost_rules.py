@@ -1,0 +1,366 @@
+"""The promise of each pricing rule (docs/profiles.md "Stack cost", the table by resource):
+
+- scheduled work is counted by its calendar: a cron or ``rate()`` schedule runs as many times a
+  month as the calendar says (730 h a month), wherever in the day it fires;
+- an EMR cluster costs its primary plus its core instances (EC2 price and EMR fee, their EBS
+  volumes), from the instance counts the plan gives (1 when it gives none); an auto-terminating
+  one has a floor of 0 and an expected share of the month set by the Spark profile;
+- load balancers and interface endpoints are always on; gateway endpoints are free;
+- what the plan does not say enough about is listed as unpriced, never priced at 0.
+
+Checked on hand-built graphs against prices read from the catalog, so a refreshed catalog
+does not break them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from infra.cost.prices import HOURS_PER_MONTH, load_catalog
+from infra.cost.rules.emr import SCHEDULED_RUN_HOURS, SPARK_DUTY, runs_per_month
+from infra.cost.stack import StackCost, estimate_stack_cost
+from infra.graph import Resource, ResourceGraph
+from infra.profiles import resolve
+
+REGION = "us-east-1"
+CATALOG = load_catalog()
+H = HOURS_PER_MONTH
+GP3 = CATALOG.storage_gb_month("ebs-gp3", REGION)
+DAYS_A_MONTH = H / 24
+
+
+def res(kind: str, name: str, inputs: dict[str, Any] | None = None,
+        deps: tuple[str, ...] = ()) -> Resource:
+    return Resource(urn=f"urn:{name}", type=kind, name=name, parent=None,
+                    inputs=dict(inputs or {}), dependencies=deps)
+
+
+def cost_of(*resources: Resource, **kwargs: Any) -> StackCost:
+    return estimate_stack_cost(ResourceGraph("s", list(resources)), REGION, **kwargs)
+
+
+def line(cost: StackCost, name: str) -> Any:
+    [found] = [x for x in cost.lines if x.resource == name]
+    return found
+
+
+def unpriced(cost: StackCost) -> list[str]:
+    return [u.resource for u in cost.unpriced]
+
+
+def emr_hourly(instance_type: str) -> float:
+    """EC2 plus the EMR fee: what an EMR instance hour costs."""
+    return (CATALOG.instance_hourly(instance_type, REGION)
+            + CATALOG.emr_hourly(instance_type, REGION))
+
+
+# -- schedules: runs a month ---------------------------------------------------------------
+
+@pytest.mark.parametrize(("expression", "per_day"), [
+    ("cron(0 2 * * ? *)", 1.0),      # daily at 02:00
+    ("cron(0 0 * * ? *)", 1.0),      # daily at midnight: the first day's run counts too
+    ("cron(30 23 * * ? *)", 1.0),    # daily, late
+    ("cron(0 */6 * * ? *)", 4.0),    # every six hours
+    ("cron(0 2 ? * MON-FRI *)", 5 / 7),  # weekdays: day-of-month is '?'
+    ("cron(0 0 ? * MON *)", 1 / 7),  # weekly, Monday midnight
+    ("rate(1 day)", 1.0),
+    ("rate(2 days)", 0.5),
+    ("rate(1 hour)", 24.0),
+    ("rate(6 hours)", 4.0),
+    ("rate(30 minutes)", 48.0),
+    ("rate(1 minute)", 24.0 * 60),
+])
+def test_a_schedule_runs_as_often_as_its_calendar_says(expression: str, per_day: float) -> None:
+    assert runs_per_month(expression) == pytest.approx(per_day * DAYS_A_MONTH)
+
+
+def test_a_monthly_schedule_runs_about_once_a_month() -> None:
+    # cron(... 1 * ? *): the 1st of the month; day-of-week is '?'.
+    runs = runs_per_month("cron(0 2 1 * ? *)")
+    assert runs is not None and runs == pytest.approx(1.0, rel=0.1)
+
+
+@pytest.mark.parametrize("expression", [
+    "cron(0 2 * * ?)",           # five fields: EventBridge has six
+    "cron(0 99 * * ? *)",        # no such hour
+    "rate(1 fortnight)", "rate(day)", "at(2025-01-01T00:00:00)", "",
+])
+def test_an_unreadable_schedule_is_not_guessed(expression: str) -> None:
+    assert runs_per_month(expression) is None
+
+
+# -- EMR clusters -----------------------------------------------------------------------------
+
+def emr(master: dict[str, Any] | None = None, core: dict[str, Any] | None = None,
+        **inputs: Any) -> Resource:
+    groups: dict[str, Any] = {}
+    if master is not None:
+        groups["masterInstanceGroup"] = master
+    if core is not None:
+        groups["coreInstanceGroup"] = core
+    return res("aws:emr/cluster:Cluster", "spark", {**groups, **inputs})
+
+
+def test_emr_cluster_counts_every_primary_and_core_instance_with_its_volumes() -> None:
+    cluster = emr({"instanceType": "m6i.xlarge", "instanceCount": 3},
+                  {"instanceType": "m6i.2xlarge", "instanceCount": 4,
+                   "ebsConfigs": [{"size": 100, "volumesPerInstance": 2},
+                                  {"size": 10}]})
+    got = line(cost_of(cluster), "spark")
+    core = emr_hourly("m6i.2xlarge") + (100 * 2 + 10) * GP3 / H
+    monthly = (3 * emr_hourly("m6i.xlarge") + 4 * core) * H
+    assert got.floor == got.expected == got.ceiling == pytest.approx(monthly)
+
+
+def test_emr_cluster_without_counts_has_one_primary_and_one_core() -> None:
+    got = line(cost_of(emr({"instanceType": "m6i.xlarge"},
+                           {"instanceType": "m6i.2xlarge",
+                            "ebsConfigs": [{"volumesPerInstance": 2}]})), "spark")
+    # No size: no EBS counted for it (not a guessed size).
+    monthly = (emr_hourly("m6i.xlarge") + emr_hourly("m6i.2xlarge")) * H
+    assert got.floor == pytest.approx(monthly)
+
+
+def test_emr_managed_scaling_sets_the_core_range() -> None:
+    cluster = emr({"instanceType": "m6i.xlarge"},
+                  {"instanceType": "m6i.2xlarge", "instanceCount": 2})
+    policy = res("aws:emr/managedScalingPolicy:ManagedScalingPolicy", "scaling", {
+        "computeLimits": [{"maximumCapacityUnits": 8}]}, deps=(cluster.urn,))
+    unrelated = res("aws:emr/managedScalingPolicy:ManagedScalingPolicy", "other", {
+        "computeLimits": [{"minimumCapacityUnits": 5, "maximumCapacityUnits": 50}]})
+    got = line(cost_of(cluster, policy, unrelated), "spark")
+    primary, core = emr_hourly("m6i.xlarge"), emr_hourly("m6i.2xlarge")
+    # No minimum in the policy: the group's own count stays the floor.
+    assert got.floor == pytest.approx((primary + 2 * core) * H)
+    assert got.ceiling == pytest.approx((primary + 8 * core) * H)
+
+
+@pytest.mark.parametrize(("profile", "duty"), sorted(SPARK_DUTY.items()))
+def test_auto_terminating_emr_cluster_floor_is_zero_and_expected_follows_the_profile(
+        profile: str, duty: float) -> None:
+    cluster = emr({"instanceType": "m6i.xlarge"}, {"instanceType": "m6i.2xlarge"},
+                  autoTerminationPolicy={"idleTimeout": 3600})
+    got = line(cost_of(cluster, bundles={"spark": resolve(profile)}), "spark")
+    running = (emr_hourly("m6i.xlarge") + emr_hourly("m6i.2xlarge")) * H
+    assert got.floor == 0
+    assert got.expected == pytest.approx(duty * running)
+    assert got.ceiling == pytest.approx(running)
+    assert f"{duty:.0%} of the month" in got.basis
+
+
+def test_auto_terminating_emr_cluster_defaults_to_the_scheduled_retrain_share() -> None:
+    cluster = emr({"instanceType": "m6i.xlarge"}, {"instanceType": "m6i.2xlarge"},
+                  autoTerminationPolicy={"idleTimeout": 600})
+    got = line(cost_of(cluster), "spark")
+    running = (emr_hourly("m6i.xlarge") + emr_hourly("m6i.2xlarge")) * H
+    assert got.expected == pytest.approx(SPARK_DUTY["scheduled-retrain"] * running)
+
+
+@pytest.mark.parametrize("groups", [
+    {"master": {"instanceType": "m6i.xlarge"}},
+    {"core": {"instanceType": "m6i.xlarge"}},
+    {"master": {"instanceType": "m6i.xlarge"}, "core": {"instanceCount": 2}},
+    {},
+])
+def test_emr_cluster_without_both_groups_is_unpriced_not_zero(groups: dict[str, Any]) -> None:
+    cost = cost_of(emr(**groups))
+    assert cost.lines == ()
+    assert unpriced(cost) == ["spark"]
+    assert "instance groups" in cost.unpriced[0].why
+
+
+def scheduled_emr(expression: str, request: dict[str, Any] | str) -> Resource:
+    return res("aws:scheduler/schedule:Schedule", "nightly", {
+        "scheduleExpression": expression,
+        "target": {"arn": "arn:aws:scheduler:::aws-sdk:emr:runJobFlow",
+                   "input": request if isinstance(request, str) else json.dumps(request)}})
+
+
+def test_scheduled_emr_runs_at_their_rate_and_default_to_one_instance_per_group() -> None:
+    request = {"Instances": {"InstanceGroups": [
+        {"InstanceRole": "MASTER", "InstanceType": "m6i.xlarge"},
+        {"InstanceRole": "CORE", "InstanceType": "m6i.2xlarge"}]}}
+    got = line(cost_of(scheduled_emr("rate(12 hours)", request)), "nightly")
+    hourly = emr_hourly("m6i.xlarge") + emr_hourly("m6i.2xlarge")
+    assert got.floor == 0
+    assert got.expected == pytest.approx(2 * DAYS_A_MONTH * SCHEDULED_RUN_HOURS * hourly)
+    assert got.ceiling == pytest.approx(H * hourly)
+
+
+@pytest.mark.parametrize(("expression", "request_"), [
+    ("rate(1 day)", "{not json"),
+    ("rate(1 day)", {"Instances": {"InstanceGroups": [
+        {"InstanceRole": "MASTER", "InstanceType": "m6i.xlarge"}]}}),
+    ("every night", {"Instances": {"InstanceGroups": [
+        {"InstanceRole": "MASTER", "InstanceType": "m6i.xlarge"},
+        {"InstanceRole": "CORE", "InstanceType": "m6i.xlarge"}]}}),
+])
+def test_scheduled_emr_that_cannot_be_read_is_unpriced(expression: str,
+                                                        request_: Any) -> None:
+    cost = cost_of(scheduled_emr(expression, request_))
+    assert cost.lines == () and unpriced(cost) == ["nightly"]
+
+
+def test_a_schedule_that_starts_no_cluster_is_billed_by_use() -> None:
+    other = res("aws:scheduler/schedule:Schedule", "ping", {
+        "scheduleExpression": "rate(1 hour)",
+        "target": {"arn": "arn:aws:lambda:us-east-1:1:function:f"}})
+    cost = cost_of(other)
+    assert cost.lines == () and [u.resource for u in cost.usage_based] == ["ping"]
+    assert cost.usage_based[0].why == "schedule invocations are billed by use"
+
+
+# -- network ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("inputs", "kind"), [
+    ({}, "alb"),  # the provider's default type is application
+    ({"loadBalancerType": "application"}, "alb"),
+    ({"loadBalancerType": "network"}, "nlb"),
+])
+def test_load_balancers_are_always_on_at_their_kind_hourly_price(inputs: dict[str, Any],
+                                                                  kind: str) -> None:
+    for token in ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer"):
+        got = line(cost_of(res(token, "lb", inputs)), "lb")
+        monthly = CATALOG.hourly(kind, REGION) * H
+        assert got.totals.floor == got.totals.ceiling == pytest.approx(monthly)
+        assert got.basis.startswith(kind)
+
+
+def test_a_load_balancer_of_another_type_is_unpriced_and_named() -> None:
+    cost = cost_of(res("aws:lb/loadBalancer:LoadBalancer", "gw",
+                       {"loadBalancerType": "gateway"}))
+    assert cost.lines == () and unpriced(cost) == ["gw"]
+    assert "'gateway'" in cost.unpriced[0].why
+
+
+@pytest.mark.parametrize(("subnets", "zones"), [(None, 1), ([], 1), (["a"], 1),
+                                                (["a", "b"], 2), (["a", "b", "c"], 3)])
+def test_interface_endpoint_is_priced_per_zone(subnets: list[str] | None, zones: int) -> None:
+    got = line(cost_of(res("aws:ec2/vpcEndpoint:VpcEndpoint", "ep", {
+        "vpcEndpointType": "Interface", "subnetIds": subnets})), "ep")
+    monthly = zones * CATALOG.hourly("vpc-interface-endpoint", REGION) * H
+    assert (got.floor, got.expected, got.ceiling) == pytest.approx((monthly,) * 3)
+    assert f"in {zones} zone(s)" in got.basis
+
+
+@pytest.mark.parametrize("inputs", [{}, {"vpcEndpointType": "Gateway"}])
+def test_gateway_endpoints_are_free(inputs: dict[str, Any]) -> None:
+    cost = cost_of(res("aws:ec2/vpcEndpoint:VpcEndpoint", "s3", inputs))
+    assert cost.lines == () and cost.unpriced == () and cost.usage_based == ()
+
+
+# -- Auto Scaling groups ----------------------------------------------------------------------
+
+def template(instance_type: str | None = "c6i.large") -> Resource:
+    inputs = {"instanceType": instance_type} if instance_type else {}
+    return res("aws:ec2/launchTemplate:LaunchTemplate", "lt", inputs)
+
+
+def test_asg_expected_is_its_desired_capacity_else_its_minimum() -> None:
+    node = CATALOG.instance_hourly("c6i.large", REGION) * H
+    lt = template()
+    with_desired = res("aws:autoscaling/group:Group", "asg", {
+        "minSize": 1, "maxSize": 6, "desiredCapacity": 3}, deps=(lt.urn,))
+    without = res("aws:autoscaling/group:Group", "asg", {"minSize": 2, "maxSize": 6},
+                  deps=(lt.urn,))
+    plain = resolve("experiment")
+    no_schedule = replace(plain, asg=replace(plain.asg, scheduled_actions=()))
+    got = line(cost_of(lt, with_desired, bundles={"asg": no_schedule}), "asg")
+    assert (got.floor, got.expected, got.ceiling) == pytest.approx((node, 3 * node, 6 * node))
+    got = line(cost_of(lt, without, bundles={"asg": no_schedule}), "asg")
+    assert got.expected == pytest.approx(2 * node)
+    assert got.basis == "c6i.large: min 2, max 6"
+
+
+@pytest.mark.parametrize(("inputs", "with_template"), [
+    ({"minSize": 1}, True),
+    ({"maxSize": 4}, True),
+    ({"minSize": 1, "maxSize": 4}, False),
+])
+def test_asg_without_size_or_type_is_unpriced(inputs: dict[str, Any],
+                                              with_template: bool) -> None:
+    lt = template() if with_template else template(None)
+    group = res("aws:autoscaling/group:Group", "asg", inputs, deps=(lt.urn,))
+    cost = cost_of(lt, group)
+    assert cost.lines == () and unpriced(cost) == ["asg"]
+    assert cost.unpriced[0].why == "group size or instance type unknown in the plan"
+
+
+def test_asg_basis_names_every_override_and_the_scheduled_floor() -> None:
+    lt = template()
+    group = res("aws:autoscaling/group:Group", "asg", {
+        "minSize": 0, "maxSize": 4, "mixedInstancesPolicy": {"launchTemplate": {
+            "overrides": [{"instanceType": "c6i.large"}, {"instanceType": "m6i.large"}]}}},
+        deps=(lt.urn,))
+    got = line(cost_of(lt, group, bundles={"asg": resolve("experiment")}), "asg")
+    assert got.basis.startswith("c6i.large/m6i.large: min 0, max 4, scheduled floor averages")
+
+
+# -- weekly schedules: desktops and scheduled group minimums ----------------------------------
+
+def desktop_hours(start: str | None, stop: str | None, idle: int = 0,
+                  timezone: str = "UTC") -> Any:
+    """The desktop line of a g5.xlarge with an 8 GiB root volume on that schedule."""
+    plain = resolve("interactive")
+    bundle = replace(plain, desktops=replace(plain.desktops, start_schedule=start,
+                                             stop_schedule=stop, idle_stop_minutes=idle,
+                                             timezone=timezone))
+    desktop = res("aws:ec2/instance:Instance", "alice", {
+        "instanceType": "g5.xlarge", "tags": {"teamstack:component": "desktops"}})
+    return line(cost_of(desktop, bundles={"desktops": bundle}), "alice")
+
+
+@pytest.mark.parametrize(("start", "stop", "hours_a_week"), [
+    ("0 8 * * 1-5", "0 18 * * 1-5", 50.0),
+    ("0 0 * * 1", "0 12 * * 1", 12.0),       # starting at Monday 00:00
+    ("0 22 * * 0", "0 6 * * 1", 8.0),        # across the turn of the week
+    ("0 20 * * 5", "0 8 * * 1", 60.0),       # all weekend
+])
+@pytest.mark.parametrize("timezone", ["UTC", "Europe/Berlin", "America/New_York"])
+def test_a_desktop_on_a_schedule_is_billed_its_hours_a_week_in_any_time_zone(
+        start: str, stop: str, hours_a_week: float, timezone: str) -> None:
+    got = desktop_hours(start, stop, timezone=timezone)
+    hourly = CATALOG.instance_hourly("g5.xlarge", REGION)
+    volume = 8 * GP3
+    assert got.floor == pytest.approx(volume)  # stopped: only its volume
+    assert got.expected == pytest.approx(hourly * hours_a_week * H / 168 + volume)
+    assert got.ceiling == pytest.approx(hourly * H + volume)
+
+
+def test_a_desktop_stopped_when_idle_is_expected_for_working_days_only() -> None:
+    got = desktop_hours(None, None, idle=30)
+    hourly = CATALOG.instance_hourly("g5.xlarge", REGION)
+    assert got.floor == pytest.approx(8 * GP3)
+    assert got.expected == pytest.approx(hourly * 40 * H / 168 + 8 * GP3)
+
+
+def asg_bundle(*actions: tuple[str, int], timezone: str = "UTC") -> Any:
+    from infra.profiles.model import ScheduledAction
+
+    plain = resolve("experiment")
+    return replace(plain, asg=replace(plain.asg, timezone=timezone, scheduled_actions=tuple(
+        ScheduledAction(f"a{i}", cron, size, 10, size) for i, (cron, size) in enumerate(actions))))
+
+
+@pytest.mark.parametrize(("actions", "average"), [
+    ((), 0.0),
+    ((("0 8 * * 1-5", 2), ("0 18 * * 1-5", 0)), 2 * 50 / 168),
+    ((("0 12 * * 0", 4), ("0 12 * * 2", 0)), 4 * 48 / 168),   # across the turn of the week
+    ((("0 0 * * 1", 3), ("0 0 * * 3", 1)), (3 * 48 + 1 * 120) / 168),  # Monday 00:00
+])
+@pytest.mark.parametrize("timezone", ["UTC", "Asia/Tokyo"])
+def test_asg_expected_is_the_weekly_average_of_its_scheduled_minimum(
+        actions: tuple[tuple[str, int], ...], average: float, timezone: str) -> None:
+    lt = template()
+    group = res("aws:autoscaling/group:Group", "asg", {"minSize": 0, "maxSize": 10,
+                                                       "desiredCapacity": 0}, deps=(lt.urn,))
+    got = line(cost_of(lt, group, bundles={"asg": asg_bundle(*actions, timezone=timezone)}),
+               "asg")
+    node = CATALOG.instance_hourly("c6i.large", REGION) * H
+    assert got.floor == 0
+    assert got.expected == pytest.approx(average * node)
+    assert got.ceiling == pytest.approx(10 * node)
