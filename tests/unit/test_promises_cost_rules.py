@@ -364,3 +364,116 @@ def test_asg_expected_is_the_weekly_average_of_its_scheduled_minimum(
     assert got.floor == 0
     assert got.expected == pytest.approx(average * node)
     assert got.ceiling == pytest.approx(10 * node)
+
+
+# -- instances and volumes --------------------------------------------------------------------
+
+def test_an_instance_pays_for_every_volume_at_its_own_type() -> None:
+    got = line(cost_of(res("aws:ec2/instance:Instance", "box", {
+        "instanceType": "t3.medium",
+        "rootBlockDevice": {"volumeSize": 30, "volumeType": "gp2"},
+        "ebsBlockDevices": [{"volumeSize": 100, "volumeType": "gp2"}, {"volumeSize": 50},
+                            {"deviceName": "/dev/sdz"}]})), "box")
+    gp2 = CATALOG.storage_gb_month("ebs-gp2", REGION)
+    monthly = CATALOG.instance_hourly("t3.medium", REGION) * H + 30 * gp2 + 100 * gp2 + 50 * GP3
+    assert (got.floor, got.expected, got.ceiling) == pytest.approx((monthly,) * 3)
+    assert got.basis == "t3.medium always on + 30 GiB"
+
+
+def test_an_instance_without_a_type_is_a_missing_price_not_zero() -> None:
+    cost = cost_of(res("aws:ec2/instance:Instance", "box", {}))
+    assert cost.lines == () and len(cost.missing_prices) == 1
+    assert cost.missing_prices[0].startswith("box (aws:ec2/instance:Instance): ")
+
+
+@pytest.mark.parametrize(("inputs", "kind"), [({"size": 100}, "ebs-gp3"),
+                                              ({"size": "100", "type": "gp2"}, "ebs-gp2")])
+def test_a_volume_is_its_size_at_its_type_price(inputs: dict[str, Any], kind: str) -> None:
+    for token in ("aws:ebs/volume:Volume", "aws:ec2/volume:Volume"):
+        got = line(cost_of(res(token, "data", inputs)), "data")
+        monthly = 100 * CATALOG.storage_gb_month(kind, REGION)
+        assert (got.floor, got.expected, got.ceiling) == pytest.approx((monthly,) * 3)
+        assert got.basis == f"100 GiB {kind}"
+
+
+def test_a_volume_of_unknown_size_is_unpriced() -> None:
+    cost = cost_of(res("aws:ebs/volume:Volume", "data", {"type": "gp3"}))
+    assert cost.lines == () and unpriced(cost) == ["data"]
+    assert cost.unpriced[0].why == "volume size unknown in the plan"
+
+
+def test_a_desktop_with_neither_schedule_nor_idle_stop_is_always_on() -> None:
+    got = desktop_hours(None, None)
+    monthly = CATALOG.instance_hourly("g5.xlarge", REGION) * H + 8 * GP3
+    assert (got.floor, got.expected, got.ceiling) == pytest.approx((monthly,) * 3)
+    assert got.basis.startswith("g5.xlarge always on; ")
+
+
+def test_a_desktop_with_only_a_stop_schedule_still_stops() -> None:
+    got = desktop_hours(None, "0 20 * * 1-5", idle=0)
+    assert got.floor == pytest.approx(8 * GP3)  # stopped every evening: only its volume
+
+
+# -- EKS node groups --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("inputs", [
+    {"scalingConfig": {"minSize": 1}, "instanceTypes": ["m6i.large"]},
+    {"scalingConfig": {"maxSize": 3}, "instanceTypes": ["m6i.large"]},
+    {"scalingConfig": {"minSize": 1, "maxSize": 3}},
+])
+def test_a_node_group_without_size_or_types_is_unpriced(inputs: dict[str, Any]) -> None:
+    cost = cost_of(res("aws:eks/nodeGroup:NodeGroup", "ng", inputs))
+    assert cost.lines == () and unpriced(cost) == ["ng"]
+    assert cost.unpriced[0].why == "node group size or instance types unknown in the plan"
+
+
+def test_a_node_group_is_on_demand_unless_it_says_spot() -> None:
+    got = line(cost_of(res("aws:eks/nodeGroup:NodeGroup", "ng", {
+        "scalingConfig": {"minSize": 1, "maxSize": 3}, "diskSize": 40,
+        "instanceTypes": ["m6i.large", "m6i.xlarge"]})), "ng")
+    node = CATALOG.instance_hourly("m6i.large", REGION) * H + 40 * GP3
+    assert got.floor == got.expected == pytest.approx(node)
+    assert got.basis == "m6i.large/m6i.xlarge on-demand: min 1, desired 1, max 3 nodes"
+
+
+# -- what is listed, and where ----------------------------------------------------------------
+
+def test_unpriced_and_usage_entries_name_component_type_and_reason() -> None:
+    key = res("aws:kms/key:Key", "key", {"tags": {"teamstack:component": "storage"}})
+    logs = res("aws:cloudwatch/logGroup:LogGroup", "logs",
+               {"tags": {"teamstack:component": "audit"}})
+    cost = cost_of(key, logs)
+    [(component, kind, why)] = [(u.component, u.type, u.why) for u in cost.unpriced]
+    assert (component, kind) == ("storage", "aws:kms/key:Key") and "KMS" in why
+    [(component, kind, why)] = [(u.component, u.type, u.why) for u in cost.usage_based]
+    assert (component, kind) == ("audit", "aws:cloudwatch/logGroup:LogGroup")
+    assert why == "log ingestion and storage are billed by use"
+
+
+def test_an_unknown_dependency_does_not_hide_the_launch_template() -> None:
+    lt = template()
+    group = res("aws:autoscaling/group:Group", "asg", {"minSize": 1, "maxSize": 2},
+                deps=("urn:not-in-the-graph", lt.urn))
+    got = line(cost_of(lt, group, bundles={"asg": resolve("service")}), "asg")
+    assert got.ceiling == pytest.approx(2 * CATALOG.instance_hourly("c6i.large", REGION) * H)
+
+
+def test_always_on_items_say_their_hours() -> None:
+    got = line(cost_of(res("aws:ec2/natGateway:NatGateway", "nat")), "nat")
+    assert got.basis == "nat-gateway x 730 h"
+
+
+def test_a_type_without_a_generation_number_matches_no_generation() -> None:
+    from infra.cost.prices import PriceCatalog
+
+    shape = {"gpus": 0, "vcpus": 4, "memory_gib": 16}
+    catalog = PriceCatalog({"taken_on": "2025-06-01", "instances": {
+        "m6i.xlarge": shape, "u-6tb1.metal": shape}, "regions": {REGION: {"instances": {
+            "m6i.xlarge": {"on_demand": 0.2}, "u-6tb1.metal": {"on_demand": 50.0}},
+            "storage_gb_month": {"ebs-gp3": 0.08}}}})
+    pool = res("kubernetes:karpenter.sh/v1:NodePool", "cpu", {"spec": {
+        "limits": {"cpu": 8}, "template": {"spec": {"requirements": [
+            {"key": "karpenter.k8s.aws/instance-generation", "operator": "In",
+             "values": ["1", "6"]}]}}}})
+    got = line(cost_of(pool, catalog=catalog), "cpu")
+    assert got.ceiling == pytest.approx(8 * 0.2 * H / 4)  # m6i only: u-6tb1 has no generation

@@ -15,6 +15,8 @@ Fake Price List and EC2 clients (a paginator over canned pages) keep these fast 
 from __future__ import annotations
 
 import json
+import re
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,7 +25,14 @@ from typing import Any
 import pytest
 
 import infra.cost.refresh as refresh
-from infra.cost.prices import CatalogError, MissingPrice, PriceCatalog, load_catalog
+from infra.cost.prices import (
+    HOURLY_KINDS,
+    STORAGE_KINDS,
+    CatalogError,
+    MissingPrice,
+    PriceCatalog,
+    load_catalog,
+)
 from infra.cost.refresh import refresh_catalog, write_catalog
 
 NOW = datetime(2025, 6, 1, 12, tzinfo=UTC)
@@ -129,7 +138,9 @@ class FakePricing:
             def paginate(self, ServiceCode: str, Filters: list[dict[str, str]],
                          **_: Any) -> Iterator[dict[str, Any]]:
                 [region] = [f["Value"] for f in Filters if f["Field"] == "regionCode"]
-                items = [json.dumps(p) for p in outer.by_region[region].get(ServiceCode, [])]
+                # As the API sends them (JSON text), every other one already parsed.
+                items = [json.dumps(p) if i % 2 else p
+                         for i, p in enumerate(outer.by_region[region].get(ServiceCode, []))]
                 half = len(items) // 2
                 yield {"PriceList": items[:half]}
                 yield {}  # a page without a PriceList
@@ -156,6 +167,7 @@ INSTANCES = {
     "g5.xlarge": {"vcpu": "4", "memory": "16 GiB", "gpu": "1", "price": "1.006"},
     "r6i.32xlarge": {"vcpu": "128", "memory": "1,024 GiB"},
     "t3.odd": {"memory": "NA", "gpu": "NA"},
+    "t3.blank": {"vcpu": "", "memory": ""},
 }
 
 
@@ -184,6 +196,7 @@ def test_instance_shapes_come_from_the_attributes_with_absent_ones_as_zero() -> 
     assert shapes["g5.xlarge"] == {"gpus": 1, "vcpus": 4, "memory_gib": 16.0}
     assert shapes["r6i.32xlarge"]["memory_gib"] == 1024.0
     assert shapes["t3.odd"] == {"gpus": 0, "vcpus": 0, "memory_gib": 0.0}
+    assert shapes["t3.blank"] == {"gpus": 0, "vcpus": 0, "memory_gib": 0.0}
 
 
 def test_gpu_models_are_kept_from_the_previous_catalog() -> None:
@@ -251,10 +264,20 @@ def test_without_an_ec2_client_there_are_no_spot_prices() -> None:
     assert not any("spot" in entry for entry in instances.values())
 
 
-def test_the_date_defaults_to_today_in_utc() -> None:
-    pricing = FakePricing({REGION: complete_region({})})
-    report = refresh_catalog(pricing, [REGION], [])
-    assert report.catalog["taken_on"] == datetime.now(UTC).date().isoformat()
+@pytest.mark.parametrize("zone", ["Etc/GMT-14", "Etc/GMT+12"])  # UTC+14 and UTC-12
+def test_the_date_defaults_to_today_in_utc_whatever_the_machine_s_zone(
+        zone: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # At any moment one of the two zones is on another date than UTC.
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    try:
+        pricing = FakePricing({REGION: complete_region({})})
+        report = refresh_catalog(pricing, [REGION], [])
+        today = datetime.now(UTC).date().isoformat()
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert report.catalog["taken_on"] == today
 
 
 # -- writing and reading ----------------------------------------------------------------------
@@ -323,3 +346,14 @@ def test_a_missing_price_names_item_region_date_and_the_way_out(ask: Any, what: 
     assert message.startswith(f"no price for {what}")
     assert f" in {REGION} in the price catalog taken on {catalog.taken_on.isoformat()}" in message
     assert message.endswith("run `teamstack prices refresh` or pick a priced type/region")
+
+
+def test_a_region_without_a_section_still_raises_missing_price_listing_the_known_items() -> None:
+    bare = PriceCatalog({"taken_on": "2025-06-01", "instances": {},
+                         "regions": {REGION: {"instances": {}}}})
+    hourly = f"'nat-gateway' per hour (known: {', '.join(HOURLY_KINDS)}) in {REGION}"
+    with pytest.raises(MissingPrice, match=re.escape(hourly)):
+        bare.hourly("nat-gateway", REGION)
+    storage = f"storage 'ebs-gp3' (known: {', '.join(STORAGE_KINDS)}) in {REGION}"
+    with pytest.raises(MissingPrice, match=re.escape(storage)):
+        bare.storage_gb_month("ebs-gp3", REGION)
