@@ -80,3 +80,20 @@ def test_an_unknown_profile_has_no_reference_workload() -> None:
     ("x", None), (None, None)])
 def test_volume_sizes_are_gib_numbers_or_quantities(value: object, gib_: float | None) -> None:
     assert gib(value) == gib_
+
+
+def test_paths_into_engine_inputs_stop_at_anything_missing() -> None:
+    from infra.cost.rules.values import dig
+
+    data = {"a": [{"b": 1}], "m": {"x": 1}}
+    assert dig(data, "a", 0, "b") == 1
+    assert dig(data, "a", 1, "b") is None  # past the end of the list
+    assert dig(data, "m", 0) is None  # an index into a mapping
+    assert dig(data, "a", "b") is None  # a key into a list
+
+
+def test_a_boolean_is_not_a_quantity() -> None:
+    from infra.cost.rules.values import k8s_quantity
+
+    assert k8s_quantity(True) is None and k8s_quantity(False) is None
+    assert k8s_quantity(1e20) == 1e20

@@ -38,24 +38,27 @@ def plan(*resources: Resource) -> StackCost:
     return estimate_stack_cost(ResourceGraph("team-dev", list(resources)), REGION)
 
 
-BASE = plan(
-    res("aws:ebs/volume:Volume", "scratch", "storage", {"size": 100}),
-    res("aws:ebs/volume:Volume", "old", "archive", {"size": 50}),
-    res("aws:eks/nodeGroup:NodeGroup", "system", "cluster", {
-        "instanceTypes": ["m6i.large"], "scalingConfig": {"minSize": 2, "maxSize": 4}}),
-)
-HEAD = plan(
-    res("aws:ebs/volume:Volume", "scratch", "storage", {"size": 100}),
-    res("aws:eks/nodeGroup:NodeGroup", "system", "cluster", {
-        "instanceTypes": ["m6i.large"], "scalingConfig": {"minSize": 3, "maxSize": 4}}),
-    res("aws:ec2/natGateway:NatGateway", "nat", "network"),
-    res("aws:kms/key:Key", "key", "storage"),
-    res("aws:s3/bucket:Bucket", "logs", "storage"),
-    res("aws:s3/bucket:Bucket", "data", "storage"),
-    res("aws:sqs/queue:Queue", "data", "events"),
-    res("aws:ec2/instance:Instance", "odd", "stack", {"instanceType": "x9.huge"}),
-)
-DIFF = diff_costs(BASE, HEAD)
+def plans() -> tuple[StackCost, StackCost, CostDiff]:
+    """Base and head plans of one stack and their diff (built in each test, so that mutation
+    testing sees which tests run the estimate)."""
+    base = plan(
+        res("aws:ebs/volume:Volume", "scratch", "storage", {"size": 100}),
+        res("aws:ebs/volume:Volume", "old", "archive", {"size": 50}),
+        res("aws:eks/nodeGroup:NodeGroup", "system", "cluster", {
+            "instanceTypes": ["m6i.large"], "scalingConfig": {"minSize": 2, "maxSize": 4}}),
+    )
+    head = plan(
+        res("aws:ebs/volume:Volume", "scratch", "storage", {"size": 100}),
+        res("aws:eks/nodeGroup:NodeGroup", "system", "cluster", {
+            "instanceTypes": ["m6i.large"], "scalingConfig": {"minSize": 3, "maxSize": 4}}),
+        res("aws:ec2/natGateway:NatGateway", "nat", "network"),
+        res("aws:kms/key:Key", "key", "storage"),
+        res("aws:s3/bucket:Bucket", "logs", "storage"),
+        res("aws:s3/bucket:Bucket", "data", "storage"),
+        res("aws:sqs/queue:Queue", "data", "events"),
+        res("aws:ec2/instance:Instance", "odd", "stack", {"instanceType": "x9.huge"}),
+    )
+    return base, head, diff_costs(base, head)
 
 
 def as_dict(totals: Totals) -> dict[str, float]:
@@ -65,17 +68,18 @@ def as_dict(totals: Totals) -> dict[str, float]:
 # -- JSON -------------------------------------------------------------------------------------
 
 def test_cost_json_has_its_documented_shape_and_the_estimate_s_figures() -> None:
-    data = json.loads(json.dumps(HEAD.to_json()))
+    _base, head, _changes = plans()
+    data = json.loads(json.dumps(head.to_json()))
     assert set(data) == {"stack", "region", "prices_taken_on", "hours_per_month", "total",
                          "components", "lines", "unpriced", "usage_based", "missing_prices"}
     assert (data["stack"], data["region"]) == ("team-dev", REGION)
-    assert data["prices_taken_on"] == HEAD.prices_taken_on
+    assert data["prices_taken_on"] == head.prices_taken_on
     assert data["hours_per_month"] == 730.0
-    assert data["total"] == pytest.approx(as_dict(HEAD.total()))
+    assert data["total"] == pytest.approx(as_dict(head.total()))
     assert data["components"] == {name: pytest.approx(as_dict(totals))
-                                  for name, totals in HEAD.by_component().items()}
-    assert [set(line) for line in data["lines"]] == [LINE_KEYS] * len(HEAD.lines)
-    assert [line["resource"] for line in data["lines"]] == [x.resource for x in HEAD.lines]
+                                  for name, totals in head.by_component().items()}
+    assert [set(line) for line in data["lines"]] == [LINE_KEYS] * len(head.lines)
+    assert [line["resource"] for line in data["lines"]] == [x.resource for x in head.lines]
     # Sorted by (component, resource, type) whatever order the resources registered in.
     assert [(u["component"], u["resource"], u["type"]) for u in data["usage_based"]] == [
         ("events", "data", "aws:sqs/queue:Queue"), ("storage", "data", "aws:s3/bucket:Bucket"),
@@ -86,7 +90,8 @@ def test_cost_json_has_its_documented_shape_and_the_estimate_s_figures() -> None
 
 
 def test_cost_json_totals_are_sums_of_lines() -> None:
-    data = HEAD.to_json()
+    _base, head, _changes = plans()
+    data = head.to_json()
     for key in TOTAL_KEYS:
         assert data["total"][key] == pytest.approx(sum(line[key] for line in data["lines"]))
         for name, totals in data["components"].items():
@@ -95,10 +100,11 @@ def test_cost_json_totals_are_sums_of_lines() -> None:
 
 
 def test_diff_json_gives_base_head_and_their_difference_everywhere() -> None:
-    data = json.loads(json.dumps(DIFF.to_json()))
+    base, head, changes = plans()
+    data = json.loads(json.dumps(changes.to_json()))
     assert set(data) == {"base", "head", "delta", "components", "added", "removed", "changed"}
-    assert data["base"] == pytest.approx(as_dict(BASE.total()))
-    assert data["head"] == pytest.approx(as_dict(HEAD.total()))
+    assert data["base"] == pytest.approx(as_dict(base.total()))
+    assert data["head"] == pytest.approx(as_dict(head.total()))
     for key in TOTAL_KEYS:
         assert data["delta"][key] == pytest.approx(data["head"][key] - data["base"][key])
     assert set(data["components"]) == {"archive", "cluster", "network", "storage"}
@@ -127,9 +133,11 @@ def table_rows(text: str) -> list[list[str]]:
     return rows
 
 
-@pytest.mark.parametrize("diff", [None, DIFF])
-def test_markdown_is_a_well_formed_table_then_the_notes(diff: CostDiff | None) -> None:
-    text = markdown(HEAD, diff)
+@pytest.mark.parametrize("with_base", [False, True])
+def test_markdown_is_a_well_formed_table_then_the_notes(with_base: bool) -> None:
+    _base, head, changes = plans()
+    diff = changes if with_base else None
+    text = markdown(head, diff)
     rows = table_rows(text)
     columns = ["component", "floor", "expected", "ceiling"] + (["change"] if diff else [])
     assert text.startswith("| " + " | ".join(columns) + " |\n")
@@ -149,55 +157,60 @@ def test_markdown_is_a_well_formed_table_then_the_notes(diff: CostDiff | None) -
 
 
 def test_markdown_rows_follow_components_removed_ones_and_the_change() -> None:
-    rows = {row[0]: row[1:] for row in table_rows(markdown(HEAD, DIFF))[2:]}
-    assert list(rows) == [*HEAD.by_component(), "archive (removed)", "**total**"]
-    old = BASE.by_component()["archive"]
+    base, head, changes = plans()
+    rows = {row[0]: row[1:] for row in table_rows(markdown(head, changes))[2:]}
+    assert list(rows) == [*head.by_component(), "archive (removed)", "**total**"]
+    old = base.by_component()["archive"]
     assert rows["archive (removed)"] == ["$0", "$0", "$0",
                                          f"{usd(-old.floor)} / {usd(-old.expected)} / "
                                          f"{usd(-old.ceiling)}"]
-    network = HEAD.by_component()["network"]
+    network = head.by_component()["network"]
     assert rows["network"][3] == " / ".join([usd(network.floor, True)] * 3)
-    delta = DIFF.delta
-    assert rows["**total**"] == [f"**{usd(HEAD.total().floor)}**",
-                                 f"**{usd(HEAD.total().expected)}**",
-                                 f"**{usd(HEAD.total().ceiling)}**",
+    delta = changes.delta
+    assert rows["**total**"] == [f"**{usd(head.total().floor)}**",
+                                 f"**{usd(head.total().expected)}**",
+                                 f"**{usd(head.total().ceiling)}**",
                                  f"**{usd(delta.floor, True)} / {usd(delta.expected, True)} / "
                                  f"{usd(delta.ceiling, True)}**"]
 
 
 def test_markdown_notes_name_prices_assumptions_and_what_is_not_counted() -> None:
-    notes = [line for line in markdown(HEAD).split("\n") if line.startswith("- ")]
+    _base, head, _changes = plans()
+    notes = [line for line in markdown(head).split("\n") if line.startswith("- ")]
     assert notes[0] == (f"- Monthly USD, 730 h/month, {REGION} list prices taken on "
-                        f"{HEAD.prices_taken_on}; usage charges not included.")
+                        f"{head.prices_taken_on}; usage charges not included.")
     assert any(n.startswith("- MISSING PRICE (not counted): odd ") for n in notes)
-    assert "- unpriced: key (aws:kms/key:Key): " + HEAD.unpriced[0].why in notes
+    assert "- unpriced: key (aws:kms/key:Key): " + head.unpriced[0].why in notes
     # Each resource billed by use once, sorted.
     assert notes[-1] == "- billed by use, not estimated: data, logs"
 
 
 def test_without_usage_based_resources_there_is_no_such_note() -> None:
-    assert "billed by use" not in markdown(BASE)
+    base, _head, _changes = plans()
+    assert "billed by use" not in markdown(base)
 
 
 # -- terminal ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("diff", [None, DIFF])
+@pytest.mark.parametrize("with_base", [False, True])
 def test_terminal_table_has_the_same_columns_figures_right_and_total_bold(
-        diff: CostDiff | None) -> None:
-    table = rich_table(HEAD, diff)
+        with_base: bool) -> None:
+    _base, head, changes = plans()
+    diff = changes if with_base else None
+    table = rich_table(head, diff)
     columns = ["component", "floor", "expected", "ceiling"] + (["change"] if diff else [])
     assert [column.header for column in table.columns] == columns
     assert [column.justify for column in table.columns] == ["left"] + ["right"] * (
         len(columns) - 1)
     assert table.title == "Monthly cost of team-dev"
     assert (table.title_justify, table.caption_justify) == ("left", "left")
-    notes = [line[2:] for line in markdown(HEAD).split("\n") if line.startswith("- ")]
+    notes = [line[2:] for line in markdown(head).split("\n") if line.startswith("- ")]
     assert str(table.caption).split("\n") == notes
     assert [row.style for row in table.rows] == [None] * (len(table.rows) - 1) + ["bold"]
     console = Console(width=250, record=True)
     console.print(table)
     shown = console.export_text()
-    cells = table_rows(markdown(HEAD, diff))[-1]
+    cells = table_rows(markdown(head, diff))[-1]
     assert all(cell.strip("*") in shown for cell in cells)
 
 

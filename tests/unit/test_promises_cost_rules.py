@@ -477,3 +477,222 @@ def test_a_type_without_a_generation_number_matches_no_generation() -> None:
              "values": ["1", "6"]}]}}}})
     got = line(cost_of(pool, catalog=catalog), "cpu")
     assert got.ceiling == pytest.approx(8 * 0.2 * H / 4)  # m6i only: u-6tb1 has no generation
+
+
+# -- what the plan says about each line: why unpriced, how priced ------------------------------
+
+def cpu_pool(requirements: list[dict[str, Any]], limits: dict[str, Any] | None = None,
+             node_class: str | None = None) -> Resource:
+    spec: dict[str, Any] = {"requirements": requirements}
+    if node_class:
+        spec["nodeClassRef"] = {"name": node_class}
+    return res("kubernetes:karpenter.sh/v1:NodePool", "pool", {
+        "metadata": {"name": "pool"},
+        "spec": {"limits": {"cpu": 64} if limits is None else limits,
+                 "template": {"spec": spec}}})
+
+
+def per_vcpu_month(types: list[str], capacity: str = "on-demand", disk_gib: float = 0.0) -> float:
+    """The dearest monthly price per vCPU among ``types`` (the CPU pool's ceiling rate)."""
+    return max((CATALOG.instance_hourly(t, REGION, capacity) * H + disk_gib * GP3)  # type: ignore[arg-type]
+               / CATALOG.instance(t).vcpus for t in types)
+
+
+def family(prefix: str) -> list[str]:
+    return [t for t in CATALOG.instance_types() if t.split(".")[0] == prefix]
+
+
+@pytest.mark.parametrize(("requirement", "types"), [
+    ({"key": "karpenter.k8s.aws/instance-family", "operator": "In", "values": ["m6i", "c6i"]},
+     family("m6i") + family("c6i")),
+    ({"key": "karpenter.k8s.aws/instance-family", "values": ["r6i"]}, family("r6i")),  # In
+    ({"key": "node.kubernetes.io/instance-type", "values": ["m6i.large", "t3.small"]},
+     ["m6i.large", "t3.small"]),
+])
+def test_a_cpu_pool_ceiling_is_its_cpu_limit_at_the_dearest_allowed_type(
+        requirement: dict[str, Any], types: list[str]) -> None:
+    got = line(cost_of(cpu_pool([requirement])), "pool")
+    assert got.ceiling == pytest.approx(64 * per_vcpu_month(types))
+    assert got.floor == got.expected == 0
+    assert got.basis == ("CPU pool: 0 nodes at rest, ceiling 64 vCPU at the priciest allowed "
+                         "type; expected is usage-driven and not estimated")
+
+
+def test_generation_gt_is_strictly_greater() -> None:
+    requirements = [{"key": "karpenter.k8s.aws/instance-category", "values": ["m"]},
+                    {"key": "karpenter.k8s.aws/instance-generation", "operator": "Gt",
+                     "values": ["6"]}]
+    got = line(cost_of(cpu_pool(requirements)), "pool")
+    assert got.ceiling == pytest.approx(64 * per_vcpu_month(family("m7i")))
+
+
+def test_capacity_types_come_only_from_an_in_requirement() -> None:
+    requirements = [{"key": "node.kubernetes.io/instance-type", "values": ["m6i.large"]}]
+    not_spot = [*requirements, {"key": "karpenter.sh/capacity-type", "operator": "NotIn",
+                                "values": ["on-demand"]}]
+    spot = [*requirements, {"key": "karpenter.sh/capacity-type", "values": ["spot"]}]
+    # NotIn is not read: the pool stays priced at on-demand, the dearer bound.
+    assert line(cost_of(cpu_pool(not_spot)), "pool").ceiling == pytest.approx(
+        64 * per_vcpu_month(["m6i.large"]))
+    assert line(cost_of(cpu_pool(spot)), "pool").ceiling == pytest.approx(
+        64 * per_vcpu_month(["m6i.large"], "spot"))
+
+
+def test_a_cpu_pool_pays_for_its_node_class_volumes_per_node() -> None:
+    node_class = res("kubernetes:karpenter.k8s.aws/v1:EC2NodeClass", "cls", {
+        "metadata": {"name": "general"}, "spec": {"blockDeviceMappings": [
+            {"ebs": {"volumeSize": 100}}, {"ebs": {}}, {"deviceName": "/dev/xvdb"}]}})
+    pool = cpu_pool([{"key": "node.kubernetes.io/instance-type", "values": ["m6i.large"]}],
+                    node_class="general")
+    got = line(cost_of(node_class, pool), "pool")
+    assert got.ceiling == pytest.approx(64 * per_vcpu_month(["m6i.large"], disk_gib=100))
+
+
+@pytest.mark.parametrize(("pool", "why"), [
+    (cpu_pool([{"key": "node.kubernetes.io/instance-type", "values": ["x9.huge"]}]),
+     "no instance type in the price catalog matches the NodePool's requirements"),
+    (cpu_pool([], limits={"memory": "1000Gi"}),
+     "NodePool without a cpu or GPU limit has no ceiling"),
+    (cpu_pool([{"key": "karpenter.k8s.aws/instance-family", "values": ["m6i"]}],
+              limits={"nvidia.com/gpu": 4}),
+     "GPU limit but no GPU instance type allowed"),
+])
+def test_a_node_pool_that_cannot_be_priced_says_why(pool: Resource, why: str) -> None:
+    cost = cost_of(pool)
+    assert cost.lines == ()
+    assert [(u.resource, u.type, u.why) for u in cost.unpriced] == [
+        ("pool", "kubernetes:karpenter.sh/v1:NodePool", why)]
+
+
+def test_unpriced_reasons_of_emr_and_schedules() -> None:
+    cluster = cost_of(emr({"instanceType": "m6i.xlarge"}))
+    assert cluster.unpriced[0].why == "EMR instance groups unknown in the plan"
+    groups = {"Instances": {"InstanceGroups": [
+        {"InstanceRole": "MASTER", "InstanceType": "m6i.xlarge"},
+        {"InstanceRole": "CORE", "InstanceType": "m6i.xlarge"}]}}
+    assert [u.why for u in cost_of(scheduled_emr("every night", groups)).unpriced] == [
+        "schedule 'every night' not read"]
+    assert [u.why for u in cost_of(scheduled_emr("rate(1 day)", "{x")).unpriced] == [
+        "scheduled EMR request not readable in the plan"]
+    assert [u.why for u in cost_of(scheduled_emr("rate(1 day)", {})).unpriced] == [
+        "scheduled EMR request has no primary/core groups"]
+
+
+def test_scheduled_emr_counts_its_instances_and_managed_scaling_minimum() -> None:
+    request = {"Instances": {"InstanceGroups": [
+        {"InstanceRole": "MASTER", "InstanceType": "m6i.xlarge", "InstanceCount": 2},
+        {"InstanceRole": "CORE", "InstanceType": "m6i.2xlarge", "InstanceCount": 3}]}}
+    got = line(cost_of(scheduled_emr("rate(1 day)", request)), "nightly")
+    primary, core = 2 * emr_hourly("m6i.xlarge"), emr_hourly("m6i.2xlarge")
+    assert got.expected == pytest.approx(DAYS_A_MONTH * SCHEDULED_RUN_HOURS * (primary + 3 * core))
+    assert got.ceiling == pytest.approx(H * (primary + 3 * core))
+    assert got.basis == ("30 transient clusters a month x 2 h at min size; ceiling: runs back "
+                         "to back at max size")
+    request["ManagedScalingPolicy"] = {"ComputeLimits": {"MinimumCapacityUnits": 1}}
+    got = line(cost_of(scheduled_emr("rate(1 day)", request)), "nightly")
+    assert got.expected == pytest.approx(DAYS_A_MONTH * SCHEDULED_RUN_HOURS * (primary + core))
+
+
+def test_emr_managed_scaling_minimum_replaces_the_group_count() -> None:
+    cluster = emr({"instanceType": "m6i.xlarge"},
+                  {"instanceType": "m6i.2xlarge", "instanceCount": 2})
+    policy = res("aws:emr/managedScalingPolicy:ManagedScalingPolicy", "scaling", {
+        "computeLimits": [{"minimumCapacityUnits": 3, "maximumCapacityUnits": 6}]},
+        deps=(cluster.urn,))
+    got = line(cost_of(cluster, policy), "spark")
+    primary, core = emr_hourly("m6i.xlarge"), emr_hourly("m6i.2xlarge")
+    assert got.floor == pytest.approx((primary + 3 * core) * H)
+    assert got.basis == "standing cluster: core 3-6 instances (EMR fee included)"
+
+
+def test_desktop_bases_say_how_its_hours_were_reached() -> None:
+    assert desktop_hours("0 8 * * 1-5", "0 18 * * 1-5").basis.startswith(
+        "g5.xlarge 217 h/month on its schedule; floor is its 8 GiB volume while stopped")
+    assert desktop_hours(None, None, idle=30).basis.startswith(
+        "g5.xlarge started on demand, ~8 h per working day; ")
+
+
+def test_node_group_basis_gives_its_desired_size() -> None:
+    got = line(cost_of(res("aws:eks/nodeGroup:NodeGroup", "ng", {
+        "scalingConfig": {"minSize": 1, "desiredSize": 2, "maxSize": 3},
+        "instanceTypes": ["m6i.large"], "capacityType": "SPOT"})), "ng")
+    assert got.basis == "m6i.large spot: min 1, desired 2, max 3 nodes"
+
+
+def test_efs_line_and_usage_entry_say_what_they_are() -> None:
+    fs = res("aws:efs/fileSystem:FileSystem", "home")
+    from types import SimpleNamespace
+    sized = cost_of(fs, request=SimpleNamespace(storage=SimpleNamespace(shared_home_gib=50)))
+    assert line(sized, "home").basis == (
+        "50 GB EFS Standard (storage.shared_home_gib; IA tiering not counted)")
+    assert cost_of(fs).usage_based[0].why == (
+        "EFS is billed by stored GB; set storage.shared_home_gib to estimate it")
+
+
+def test_interface_endpoint_basis_says_data_is_not_included() -> None:
+    got = line(cost_of(res("aws:ec2/vpcEndpoint:VpcEndpoint", "ep", {
+        "vpcEndpointType": "Interface", "subnetIds": ["a"]})), "ep")
+    assert got.basis == "interface endpoint in 1 zone(s) x 730 h (data processed not included)"
+
+
+def test_lines_carry_their_resource_type() -> None:
+    got = line(cost_of(res("aws:ec2/natGateway:NatGateway", "nat")), "nat")
+    assert got.type == "aws:ec2/natGateway:NatGateway"
+
+
+# -- groups without a template, templates with several disks, actions outside the week ---------
+
+def test_a_group_without_a_launch_template_is_priced_from_its_overrides() -> None:
+    group = res("aws:autoscaling/group:Group", "asg", {
+        "minSize": 1, "maxSize": 2, "mixedInstancesPolicy": {"launchTemplate": {
+            "overrides": [{"instanceType": "c6i.large"}]}}})
+    got = line(cost_of(group, bundles={"asg": asg_bundle()}), "asg")
+    assert got.ceiling == pytest.approx(2 * CATALOG.instance_hourly("c6i.large", REGION) * H)
+
+
+def test_every_disk_of_a_launch_template_counts_and_a_sizeless_one_adds_nothing() -> None:
+    lt = res("aws:ec2/launchTemplate:LaunchTemplate", "lt", {
+        "instanceType": "c6i.large", "blockDeviceMappings": [
+            {"ebs": {"volumeSize": 30}}, {"ebs": {"volumeSize": 70}}, {"ebs": {}}]})
+    group = res("aws:autoscaling/group:Group", "asg", {"minSize": 1, "maxSize": 1},
+                deps=(lt.urn,))
+    got = line(cost_of(lt, group, bundles={"asg": asg_bundle()}), "asg")
+    assert got.floor == pytest.approx(CATALOG.instance_hourly("c6i.large", REGION) * H
+                                      + 100 * GP3)
+
+
+@pytest.mark.parametrize(("actions", "average"), [
+    ((("0 0 1 6 *", 5),), 0.0),  # fires in June only: not in the sampled week, min size stays
+    # three actions: the week starts at what the last one (Saturday) set
+    ((("0 8 * * 1-5", 3), ("0 18 * * 1-5", 1), ("0 12 * * 6", 0)), (3 * 50 + 1 * 74) / 168),
+])
+def test_asg_weekly_average_starts_from_the_last_action_of_the_week(
+        actions: tuple[tuple[str, int], ...], average: float) -> None:
+    lt = template()
+    group = res("aws:autoscaling/group:Group", "asg", {"minSize": 0, "maxSize": 10},
+                deps=(lt.urn,))
+    got = line(cost_of(lt, group, bundles={"asg": asg_bundle(*actions)}), "asg")
+    assert got.expected == pytest.approx(average * CATALOG.instance_hourly("c6i.large", REGION)
+                                         * H)
+
+
+def test_a_line_out_of_order_is_refused_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from infra.cost.rules import estimator
+
+    def broken(est: Any, r: Resource) -> None:
+        est.lines.append(line_of_numbers(r, 5.0, 1.0, 9.0))
+
+    def line_of_numbers(r: Resource, floor: float, expected: float, ceiling: float) -> Any:
+        from infra.cost.model import CostLine
+        return CostLine("stack", r.name, r.type, floor, expected, ceiling, "broken rule")
+
+    monkeypatch.setitem(estimator.HANDLERS, "aws:ec2/natGateway:NatGateway", broken)
+    with pytest.raises(AssertionError, match=r"cost line out of order: .*resource='nat'"):
+        cost_of(res("aws:ec2/natGateway:NatGateway", "nat"))
+
+    def endless(est: Any, r: Resource) -> None:
+        est.lines.append(line_of_numbers(r, 0.0, 0.0, float("inf")))
+
+    monkeypatch.setitem(estimator.HANDLERS, "aws:ec2/natGateway:NatGateway", endless)
+    with pytest.raises(AssertionError, match="out of order"):
+        cost_of(res("aws:ec2/natGateway:NatGateway", "nat"))

@@ -357,3 +357,34 @@ def test_a_region_without_a_section_still_raises_missing_price_listing_the_known
     storage = f"storage 'ebs-gp3' (known: {', '.join(STORAGE_KINDS)}) in {REGION}"
     with pytest.raises(MissingPrice, match=re.escape(storage)):
         bare.storage_gb_month("ebs-gp3", REGION)
+
+
+def test_currency_is_read_from_the_catalog() -> None:
+    catalog = PriceCatalog({"taken_on": "2025-06-01", "currency": "EUR", "instances": {},
+                            "regions": {}})
+    assert catalog.currency == "EUR"
+
+
+def test_an_unknown_region_is_refused_listing_the_known_ones() -> None:
+    catalog = load_catalog()
+    with pytest.raises(MissingPrice, match=re.escape(f"(it has: {', '.join(catalog.regions)})")):
+        catalog.hourly("nat-gateway", "xx-1")
+
+
+def test_instance_types_of_a_family() -> None:
+    catalog = load_catalog()
+    g5 = catalog.instance_types("g5")
+    assert g5 and all(name.startswith("g5.") for name in g5)
+    assert set(g5) | set(catalog.instance_types("g6")) < set(catalog.instance_types())
+
+
+@pytest.mark.parametrize("capacity", ["on-demand", "spot"])
+@pytest.mark.parametrize("region", ["us-east-1", "eu-west-1"])
+def test_cheapest_is_the_lowest_price_per_gpu(capacity: Any, region: str) -> None:
+    catalog = load_catalog()
+    gpu_types = [t for t in catalog.instance_types() if catalog.instance(t).gpus > 0
+                 and t.split(".")[0] in ("g5", "g6")]
+    best = min(gpu_types, key=lambda t: catalog.instance_hourly(t, region, capacity)
+               / catalog.instance(t).gpus)
+    assert catalog.cheapest(gpu_types, region, capacity) == best
+    assert catalog.cheapest(list(reversed(gpu_types)), region, capacity) == best
