@@ -97,3 +97,71 @@ def test_a_boolean_is_not_a_quantity() -> None:
 
     assert k8s_quantity(True) is None and k8s_quantity(False) is None
     assert k8s_quantity(1e20) == 1e20
+
+
+def test_experiment_runs_start_after_the_four_bursts_and_last_ten_to_sixty_minutes() -> None:
+    jobs = days_and_hours("experiment", 4)
+    daytime = [(hour, length) for _, hour, length, _ in jobs if hour < 19]
+    for burst in (9.5, 11, 14, 16.5):
+        assert any(burst <= hour < burst + 0.25 for hour, _ in daytime), burst
+    # Submissions spread after each burst (about half an hour on average), not all at once.
+    assert sum(hour - max(b for b in (9.5, 11, 14, 16.5) if b <= hour)
+               for hour, _ in daytime) / len(daytime) == pytest.approx(0.5, rel=0.2)
+    assert min(length for _, length in daytime) < 11 / 60
+
+
+def test_evening_experiment_runs_are_a_tenth_of_the_day_s_between_19_and_23() -> None:
+    for quota, per_weekday in ((1, 1), (4, 2), (16, 11)):
+        evening = [(day, hour, length) for day, hour, length, _ in
+                   days_and_hours("experiment", quota) if hour >= 19]
+        assert sorted({day for day, _, _ in evening}) == WEEKDAYS
+        # (a late burst's run may also start after 19:00: allow a few)
+        assert 0 <= len(evening) - per_weekday * len(WEEKDAYS) <= 3, quota
+        assert all(19 <= hour <= 23 and 10 / 60 <= length <= 1 for _, hour, length in evening)
+    assert min(hour for _, hour, _ in evening) < 20
+    assert min(length for _, _, length in evening) < 11 / 60
+
+
+def test_retrain_durations_vary_and_use_whole_gpus() -> None:
+    jobs = days_and_hours("scheduled-retrain", 3)
+    assert {gpus for *_, gpus in jobs} == {1}
+    assert min(length for _, _, length, _ in jobs) < 3 < max(length for _, _, length, _ in jobs)
+    assert min(length for _, _, length, _ in days_and_hours("interactive", 4)) < 1.5
+
+
+@pytest.mark.parametrize(("quota", "sizes"), [(2, (2, 1)), (3, (3, 1)), (8, (8, 4))])
+def test_adhoc_debug_runs_finish_in_the_five_hours_before_each_large_run(
+        quota: int, sizes: tuple[int, int]) -> None:
+    trace = reference_trace("adhoc-training", quota)
+    jobs = list(zip(trace.submit, trace.duration, trace.gpus, strict=True))
+    large = [(s, g) for s, d, g in jobs if d > 24 * HOUR]
+    assert tuple(g for _, g in large) == sizes
+    for start, _ in large:
+        debug = [s for s, d, g in jobs if d < HOUR and start - 5 * HOUR <= s < start]
+        assert len(debug) == 10
+        assert all(s + 20 * 60 <= start for s in debug)  # done before the large run starts
+
+
+def test_service_jobs_use_one_gpu_each_and_a_quarter_of_the_quota() -> None:
+    for quota, base in ((4, 1), (8, 2), (16, 4)):
+        trace = reference_trace("service", quota)
+        assert set(trace.gpus) == {1}
+        assert sum(1 for d in trace.duration if d == DAYS * DAY) == base
+    assert reference_trace("service", 4).name == "reference-service"
+
+
+def test_expected_is_the_four_week_replay_scaled_to_730_hours_and_to_the_quota() -> None:
+    from infra.cost.reference import MAX_REFERENCE_GPUS, expected_monthly
+    from infra.simulate.engine import NodeType, SimOptions, simulate
+    from infra.simulate.policy import profile_policy
+
+    node = NodeType("g5.xlarge", 1, 1.0, 0.4)
+    trace = reference_trace("scheduled-retrain", 8)
+    policy = profile_policy("scheduled-retrain", node_gpus=1, max_gpus=8, timezone="UTC")
+    replay = simulate(trace, policy, node, SimOptions())
+    usd, node_hours = expected_monthly("scheduled-retrain", 8, node)
+    assert usd == pytest.approx(replay.cost_usd * 730 / (DAYS * 24))
+    assert node_hours == pytest.approx(replay.node_hours * 730 / (DAYS * 24))
+    big_usd, big_hours = expected_monthly("scheduled-retrain", 2 * MAX_REFERENCE_GPUS, node)
+    at_max = expected_monthly("scheduled-retrain", MAX_REFERENCE_GPUS, node)
+    assert (big_usd, big_hours) == pytest.approx((2 * at_max[0], 2 * at_max[1]))

@@ -519,19 +519,21 @@ def test_a_cpu_pool_ceiling_is_its_cpu_limit_at_the_dearest_allowed_type(
 
 
 def test_generation_gt_is_strictly_greater() -> None:
-    requirements = [{"key": "karpenter.k8s.aws/instance-category", "values": ["m"]},
+    # r6i is the dearest per vCPU of these families: "Gt 6" must leave it (and m6i) out.
+    requirements = [{"key": "karpenter.k8s.aws/instance-category", "values": ["m", "r"]},
                     {"key": "karpenter.k8s.aws/instance-generation", "operator": "Gt",
                      "values": ["6"]}]
     got = line(cost_of(cpu_pool(requirements)), "pool")
     assert got.ceiling == pytest.approx(64 * per_vcpu_month(family("m7i")))
+    assert per_vcpu_month(family("r6i")) > per_vcpu_month(family("m7i"))
 
 
 def test_capacity_types_come_only_from_an_in_requirement() -> None:
     requirements = [{"key": "node.kubernetes.io/instance-type", "values": ["m6i.large"]}]
     not_spot = [*requirements, {"key": "karpenter.sh/capacity-type", "operator": "NotIn",
-                                "values": ["on-demand"]}]
+                                "values": ["spot"]}]
     spot = [*requirements, {"key": "karpenter.sh/capacity-type", "values": ["spot"]}]
-    # NotIn is not read: the pool stays priced at on-demand, the dearer bound.
+    # NotIn is not read as a list of allowed types: the pool stays priced at on-demand.
     assert line(cost_of(cpu_pool(not_spot)), "pool").ceiling == pytest.approx(
         64 * per_vcpu_month(["m6i.large"]))
     assert line(cost_of(cpu_pool(spot)), "pool").ceiling == pytest.approx(
@@ -696,3 +698,61 @@ def test_a_line_out_of_order_is_refused_naming_it(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setitem(estimator.HANDLERS, "aws:ec2/natGateway:NatGateway", endless)
     with pytest.raises(AssertionError, match="out of order"):
         cost_of(res("aws:ec2/natGateway:NatGateway", "nat"))
+
+
+
+def tiny_catalog(instances: dict[str, tuple[int, int, float, float]]) -> Any:
+    """A catalog of ``name: (gpus, vcpus, on-demand, spot)`` in REGION, with gp3 storage."""
+    from infra.cost.prices import PriceCatalog
+
+    return PriceCatalog({"taken_on": "2025-06-01", "instances": {
+        name: {"gpus": g, "vcpus": v, "memory_gib": 16} for name, (g, v, _, _) in
+        instances.items()}, "regions": {REGION: {
+            "instances": {name: {"on_demand": od, "spot": sp}
+                          for name, (_, _, od, sp) in instances.items()},
+            "storage_gb_month": {"ebs-gp3": 0.08}}}})
+
+
+def test_cheapest_compares_the_price_per_gpu_at_the_asked_capacity() -> None:
+    # one GPU at $2 against four at $4 ($1 a GPU); at spot the order reverses.
+    catalog = tiny_catalog({"a1.xlarge": (1, 4, 2.0, 0.2), "b4.12xlarge": (4, 48, 4.0, 1.6)})
+    for types in (["a1.xlarge", "b4.12xlarge"], ["b4.12xlarge", "a1.xlarge"]):
+        assert catalog.cheapest(types, REGION) == "b4.12xlarge"
+        assert catalog.cheapest(types, REGION, "spot") == "a1.xlarge"
+
+
+def test_a_cpu_pool_ceiling_divides_by_each_type_s_own_vcpus() -> None:
+    catalog = tiny_catalog({"t9.nano": (0, 1, 0.5, 0.1), "m9.large": (0, 2, 0.6, 0.2)})
+    got = line(cost_of(cpu_pool([], limits={"cpu": 10}), catalog=catalog), "pool")
+    assert got.ceiling == pytest.approx(10 * 0.5 * H)  # $0.50 per vCPU-hour beats $0.30
+
+
+def gpu_pool(capacity: list[str], profile: str) -> tuple[Resource, dict[str, Any]]:
+    pool = res("kubernetes:karpenter.sh/v1:NodePool", "gpu", {
+        "metadata": {"name": "gpu"},
+        "spec": {"limits": {"nvidia.com/gpu": 4}, "template": {"spec": {"requirements": [
+            {"key": "node.kubernetes.io/instance-type", "values": ["g5.xlarge"]},
+            {"key": "karpenter.sh/capacity-type", "values": capacity}]}}}})
+    return pool, {"gpu": resolve(profile)}
+
+
+def test_a_gpu_pool_without_spot_replays_at_on_demand_even_for_a_spot_profile() -> None:
+    from infra.cost.reference import expected_monthly
+    from infra.simulate.engine import NodeType
+
+    pool, bundles = gpu_pool(["on-demand"], "experiment")  # experiment would use spot
+    got = line(cost_of(pool, bundles=bundles), "gpu")
+    on_demand = CATALOG.instance_hourly("g5.xlarge", REGION)
+    usd, _ = expected_monthly("experiment", 4, NodeType("g5.xlarge", 1, on_demand, on_demand))
+    assert got.expected == pytest.approx(usd)
+
+
+def test_a_service_pool_s_warm_floor_runs_on_spot_when_spot_is_allowed() -> None:
+    pool, bundles = gpu_pool(["spot", "on-demand"], "service")
+    got = line(cost_of(pool, bundles=bundles), "gpu")
+    warm = max((w.nodes for w in bundles["gpu"].karpenter.warm_floor if w.schedule is None),
+               default=0)
+    assert warm > 0
+    assert got.floor == pytest.approx(warm * CATALOG.instance_hourly("g5.xlarge", REGION,
+                                                                     "spot") * H)
+    assert "(spot/on-demand)" in got.basis
