@@ -102,6 +102,7 @@ def test_a_boolean_is_not_a_quantity() -> None:
 def test_experiment_runs_start_after_the_four_bursts_and_last_ten_to_sixty_minutes() -> None:
     jobs = days_and_hours("experiment", 4)
     daytime = [(hour, length) for _, hour, length, _ in jobs if hour < 19]
+    assert sorted({day for day, hour, _, _ in jobs if hour < 19}) == WEEKDAYS
     for burst in (9.5, 11, 14, 16.5):
         assert any(burst <= hour < burst + 0.25 for hour, _ in daytime), burst
     # Submissions spread after each burst (about half an hour on average), not all at once.

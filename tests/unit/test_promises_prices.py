@@ -211,6 +211,7 @@ def test_gpu_models_are_kept_from_the_previous_catalog() -> None:
 
 def test_the_catalog_says_what_it_is_and_loads() -> None:
     report = refreshed()
+    assert report.catalog["currency"] == "USD"  # written out, not left to the reader's default
     catalog = PriceCatalog(report.catalog)
     assert catalog.taken_on.isoformat() == "2025-06-01"
     assert catalog.currency == "USD"
@@ -227,13 +228,15 @@ def test_what_is_missing_is_reported_by_region_and_item() -> None:
     pages["AmazonVPC"] = pages["AmazonVPC"][:-1]  # no public IPv4 price
     other = complete_region({})
     report = refresh_catalog(FakePricing({REGION: pages, "eu-west-1": other}),
-                             [REGION, "eu-west-1"], ["m6i.large", "p5.48xlarge"], now=NOW)
-    assert report.absent_instances == {REGION: ["p5.48xlarge"],
-                                       "eu-west-1": ["m6i.large", "p5.48xlarge"]}
+                             [REGION, "eu-west-1"], ["m6i.large", "p5.48xlarge", "p4d.24xlarge"],
+                             now=NOW)
+    assert report.absent_instances == {
+        REGION: ["p4d.24xlarge", "p5.48xlarge"],
+        "eu-west-1": ["m6i.large", "p4d.24xlarge", "p5.48xlarge"]}
     assert report.missing == [
         f"{REGION}: storage efs-standard", f"{REGION}: storage efs-infrequent-access",
         f"{REGION}: hourly public-ipv4",
-        "instance types priced in no region: p5.48xlarge"]
+        "instance types priced in no region: p4d.24xlarge, p5.48xlarge"]
 
 
 def test_spot_is_the_median_of_each_zone_s_latest_price_per_region() -> None:
