@@ -20,36 +20,45 @@ LAUNCH_TEMPLATE_TYPE = "aws:ec2/launchTemplate:LaunchTemplate"
 
 
 def week_hours(start_cron: str, stop_cron: str, timezone: str) -> float:
-    """Hours a week between each start and the next stop (cron in ``timezone``)."""
+    """Hours a week between each start and the next stop (cron in ``timezone``).
+
+    A run that starts in the week counts whole: the schedule repeats every week, so the part
+    of it past the week's end is the part that last week's run spends at this week's start.
+    """
     from zoneinfo import ZoneInfo
     zone = ZoneInfo(timezone)
     origin = datetime(2024, 1, 1, tzinfo=UTC).astimezone(zone)
     end = origin + timedelta(days=7)
-    starts = croniter(start_cron, origin)
+    # From just before the origin, so that a start at Monday 00:00 counts.
+    starts = croniter(start_cron, origin - timedelta(seconds=1))
     total = 0.0
     start = starts.get_next(datetime)
     while start < end:
         stop = croniter(stop_cron, start).get_next(datetime)
-        total += (min(stop, end) - start).total_seconds() / 3600.0
+        total += (stop - start).total_seconds() / 3600.0
         start = starts.get_next(datetime)
     return total
 
 
 def scheduled_average(actions: tuple[Any, ...], timezone: str, base: float) -> float:
-    """Time-weighted average of the minimum size that scheduled actions set over a week."""
+    """Time-weighted average of the minimum size that scheduled actions set over a week.
+
+    The week repeats, so at its start the size is what its last action set (``base`` only
+    when no action fires in a week).
+    """
     from zoneinfo import ZoneInfo
     zone = ZoneInfo(timezone)
     origin = datetime(2024, 1, 1, tzinfo=UTC).astimezone(zone)
     end = origin + timedelta(days=7)
     changes: list[tuple[datetime, float]] = []
     for action in actions:
-        it = croniter(action.recurrence, origin)
+        it = croniter(action.recurrence, origin - timedelta(seconds=1))  # 00:00 counts
         moment = it.get_next(datetime)
         while moment < end:
             changes.append((moment, float(action.min_size)))
             moment = it.get_next(datetime)
     changes.sort()
-    level, last, area = base, origin, 0.0
+    level, last, area = (changes[-1][1] if changes else base), origin, 0.0
     for moment, size in changes:
         area += level * (moment - last).total_seconds()
         level, last = size, moment

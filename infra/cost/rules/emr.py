@@ -43,11 +43,13 @@ def runs_per_month(expression: str) -> float | None:
         minute, hour, dom, month, dow, _year = fields
         dom = "*" if dom == "?" else dom
         dow = "*" if dow == "?" else dow
+        origin = datetime(2024, 1, 1)  # a Monday: four whole weeks from here
         try:
-            it = croniter(f"{minute} {hour} {dom} {month} {dow}", datetime(2024, 1, 1))
+            # From just before the origin, so that a run at 00:00 on the first day counts.
+            it = croniter(f"{minute} {hour} {dom} {month} {dow}", origin - timedelta(seconds=1))
         except (ValueError, KeyError):
             return None
-        end = datetime(2024, 1, 1) + timedelta(days=28)
+        end = origin + timedelta(days=28)
         count = 0
         while it.get_next(datetime) < end:
             count += 1
