@@ -78,10 +78,20 @@ def test_a_schedule_runs_as_often_as_its_calendar_says(expression: str, per_day:
     assert runs_per_month(expression) == pytest.approx(per_day * DAYS_A_MONTH)
 
 
-def test_a_monthly_schedule_runs_about_once_a_month() -> None:
-    # cron(... 1 * ? *): the 1st of the month; day-of-week is '?'.
-    runs = runs_per_month("cron(0 2 1 * ? *)")
-    assert runs is not None and runs == pytest.approx(1.0, rel=0.1)
+@pytest.mark.parametrize(("expression", "per_month"), [
+    ("cron(0 2 1 * ? *)", 1.0),              # the 1st of every month
+    ("cron(0 2 15 * ? *)", 1.0),             # mid-month
+    ("cron(0 2 31 * ? *)", 7 / 12),          # only months with a 31st
+    ("cron(0 2 29 * ? *)", (11 * 3 + 12) / 48),  # every month but February, and leap Februaries
+    ("cron(0 2 1 1,4,7,10 ? *)", 1 / 3),     # quarterly
+    ("cron(0 2 1 1 ? *)", 1 / 12),           # yearly
+    ("cron(0 */12 1,15 * ? *)", 4.0),        # twice a day on two days of every month
+])
+def test_a_calendar_schedule_runs_as_often_as_the_calendar_has_its_days(
+        expression: str, per_month: float) -> None:
+    # Days of the month and months are counted over whole calendar years, not four weeks
+    # (a run on the 29th-31st would fall outside them and count as never).
+    assert runs_per_month(expression) == pytest.approx(per_month)
 
 
 @pytest.mark.parametrize("expression", [

@@ -43,17 +43,23 @@ def runs_per_month(expression: str) -> float | None:
         minute, hour, dom, month, dow, _year = fields
         dom = "*" if dom == "?" else dom
         dow = "*" if dow == "?" else dow
-        origin = datetime(2024, 1, 1)  # a Monday: four whole weeks from here
+        origin = datetime(2024, 1, 1)  # a Monday, and the first day of a leap-year cycle
         try:
             # From just before the origin, so that a run at 00:00 on the first day counts.
             it = croniter(f"{minute} {hour} {dom} {month} {dow}", origin - timedelta(seconds=1))
         except (ValueError, KeyError):
             return None
-        end = origin + timedelta(days=28)
+        if dom == "*" and month == "*":
+            # A weekly pattern repeats every week: four whole weeks are exact.
+            end, months = origin + timedelta(days=28), 28 * 24 / HOURS_PER_MONTH
+        else:
+            # Days of the month or months named: four calendar years (one leap year), so a
+            # run on the 31st counts 7 months in 12 and one on 29 February once in 48.
+            end, months = datetime(2028, 1, 1), 48.0
         count = 0
         while it.get_next(datetime) < end:
             count += 1
-        return count * HOURS_PER_MONTH / (28 * 24)
+        return count / months
     match = re.match(r"^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$",
                      expression.strip())
     if match:
