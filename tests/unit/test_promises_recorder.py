@@ -32,6 +32,7 @@ PREFIX = f"urn:pulumi:{STACK}::teamstack::"
 STACK_URN = f"{PREFIX}pulumi:pulumi:Stack::teamstack-{STACK}"
 GROUP_URN = f"{PREFIX}pulumi:pulumi:Stack$teamstack:test:Group::group"
 BUCKET_URN = f"{PREFIX}teamstack:test:Group$aws:s3/bucket:Bucket::data"
+LOG_URN = f"{PREFIX}pulumi:pulumi:Stack$aws:s3/bucket:Bucket::log"
 THING_URN = f"{PREFIX}pulumi:pulumi:Stack$test:index:Thing::thing"
 
 
@@ -57,6 +58,7 @@ def program() -> None:
         "bucketName": bucket.bucket,
         "script": pulumi.StringAsset("echo hi"),
         "bundle": pulumi.AssetArchive({"main.py": pulumi.StringAsset("print()")}),
+        "sources": [bucket, pulumi.StringAsset("echo hi"), {"from": log}],
     }, opts=pulumi.ResourceOptions(depends_on=[log, group, log], ignore_changes=["zone", "bundle"]))
     pulumi.export("name", bucket.bucket)
     pulumi.export("bucketUrn", bucket.urn)
@@ -107,6 +109,7 @@ def test_inputs_are_plain_sorted_and_free_of_secrets_and_objects() -> None:
     assert inputs["bucketName"] == "data-bucket"
     assert inputs["script"] == {"text": "echo hi"}
     assert inputs["bundle"] == {"assets": {"main.py": {"text": "print()"}}}
+    assert inputs["sources"] == [BUCKET_URN, {"text": "echo hi"}, {"from": LOG_URN}]
     # Sorted at every depth, and plain JSON: it round-trips unchanged.
     text = json.dumps(inputs)
     assert text == json.dumps(inputs, sort_keys=True)
@@ -114,8 +117,9 @@ def test_inputs_are_plain_sorted_and_free_of_secrets_and_objects() -> None:
 
 
 def test_the_same_program_records_the_same_plan() -> None:
-    first = [r.to_json() for r in plan().resources]
-    second = [r.to_json() for r in plan().resources]
+    """Registration order may vary with the executor's threads; the record per URN may not."""
+    first = sorted((r.to_json() for r in plan().resources), key=lambda r: r["urn"])
+    second = sorted((r.to_json() for r in plan().resources), key=lambda r: r["urn"])
     assert json.dumps(first, sort_keys=True) == json.dumps(second, sort_keys=True)
 
 
@@ -172,7 +176,7 @@ def test_the_mocks_get_what_the_sdk_mock_monitor_gives_them(
     sdk = ArgumentLog()
     monkeypatch.setattr(runner, "RecordingMonitor", SdkMonitor)
     run_program(STACK, options_program, sdk)
-    assert recording.seen == sdk.seen
+    assert sorted(recording.seen, key=repr) == sorted(sdk.seen, key=repr)
     assert {(name, custom) for _, name, _, _, custom, _, _ in recording.seen} == {
         ("group", False), ("west", True), ("data", True), ("log", True)}
     assert [imported for _, name, _, imported, *_ in recording.seen if name == "data"] == [
