@@ -206,3 +206,18 @@ def test_a_plan_leaves_no_event_loop_open(monkeypatch: pytest.MonkeyPatch) -> No
     # One loop per thread, not one per registration: each loop holds file descriptors.
     threads = [ident for ident, _ in created]
     assert len(threads) == len(set(threads))
+
+
+def test_an_exported_resource_is_its_state_as_the_mocks_answered() -> None:
+    """A platform may export a resource whole; a team stack reads its fields."""
+
+    def exports_a_bucket() -> None:
+        pulumi.export("bucket", aws.s3.Bucket("data", bucket="data-bucket"))
+
+    graph = plan(exports_a_bucket)
+    (bucket,) = graph.resources
+    exported = graph.outputs["bucket"]
+    assert exported["urn"] == bucket.urn
+    assert exported["bucket"] == "data-bucket"
+    assert exported["arn"] == "arn:aws:s3:::data-bucket"
+    assert exported["id"] == "data-bucket"
