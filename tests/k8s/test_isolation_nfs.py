@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from typing import Any
+
+import pytest
 
 from infra.components.k8s import names
 from infra.graph import ResourceGraph
@@ -59,6 +62,28 @@ def test_port_and_address_semantics() -> None:
     assert not reaches_nfs(ns(outside), VPC)
     assert not reaches_nfs(ns({"to": [{"namespaceSelector": {}}]}), VPC)  # pods only
 
+
+
+@pytest.mark.parametrize(("cidr", "excepted", "reaches"), [
+    ("10.40.0.0/16", [], True),  # the VPC itself
+    ("10.40.8.0/24", [], True),  # one subnet of it
+    ("10.0.0.0/8", [], True),  # a block around it
+    ("10.40.3.7/16", [], True),  # host bits set: the block is still the /16
+    ("192.168.0.0/16", [], False),  # elsewhere
+    ("10.41.0.0/16", [], False),  # the neighbouring block
+    ("::/0", [], False),  # IPv6 addresses are not the VPC's
+    ("0.0.0.0/0", ["10.40.0.0/16"], False),  # everything but the VPC
+    ("0.0.0.0/0", ["10.40.0.0/17"], True),  # the VPC's upper half is not excepted
+    ("0.0.0.0/0", ["10.40.9.9/16"], False),  # an exception with host bits is its /16 too
+    ("0.0.0.0/0", ["fd00::/8"], True),  # an IPv6 exception leaves IPv4 alone
+])
+def test_ip_block_peers(cidr: str, excepted: list[str], reaches: bool) -> None:
+    """An egress rule to TCP 2049 with one ``ipBlock`` peer reaches the VPC's NFS exactly
+    when the block (minus its exceptions) still holds some address of the VPC."""
+    block: dict[str, Any] = {"cidr": cidr, **({"except": excepted} if excepted else {})}
+    policy = Policy("team-a", "p", {"podSelector": {}, "policyTypes": ["Egress"], "egress": [{
+        "to": [{"ipBlock": block}], "ports": [{"protocol": "TCP", "port": 2049}]}]})
+    assert reaches_nfs([policy], VPC) is reaches
 
 def test_home_policy_names_only_the_teams_roles(example_plans: dict[str, ResourceGraph]) -> None:
     for stack in ("vision-prod", "analytics-prod", "insights-prod"):
