@@ -35,6 +35,18 @@ def test_dropping_the_egress_policy_is_detected(example_plans: dict[str, Resourc
     assert nfs_exposed(graphs, VPC) == [names.team_namespace("vision")]
 
 
+
+def test_a_team_namespace_without_policies_is_exposed(
+        example_plans: dict[str, ResourceGraph]) -> None:
+    """No NetworkPolicy at all in a namespace: its pods are not isolated for egress."""
+    vision = example_plans["vision-prod"]
+    kept = [r for r in vision.resources if r.type != POLICY_TYPE
+            or r.inputs["metadata"].get("namespace") != names.team_namespace("vision")]
+    assert len(kept) < len(vision.resources)
+    changed = ResourceGraph(vision.stack, kept, vision.outputs)
+    graphs = [example_plans[s] for s in STACKS if s != "vision-prod"] + [changed]
+    assert nfs_exposed(graphs, VPC) == [names.team_namespace("vision")]
+
 def test_an_added_policy_opening_nfs_is_detected(example_plans: dict[str, ResourceGraph]) -> None:
     vision = example_plans["vision-prod"]
     [template] = [r for r in vision.of_type(POLICY_TYPE)
@@ -58,6 +70,7 @@ def test_port_and_address_semantics() -> None:
     assert reaches_nfs(ns({"ports": [{"protocol": "TCP", "port": 2000, "endPort": 2100}]}), VPC)
     assert reaches_nfs(ns({"ports": [{"protocol": "TCP", "port": "nfs"}]}), VPC)
     assert not reaches_nfs(ns({"ports": [{"protocol": "UDP", "port": 2049}]}), VPC)
+    assert reaches_nfs(ns({"ports": [{"port": 2049}]}), VPC)  # protocol defaults to TCP
     outside = {"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8"]}}]}
     assert not reaches_nfs(ns(outside), VPC)
     assert not reaches_nfs(ns({"to": [{"namespaceSelector": {}}]}), VPC)  # pods only
