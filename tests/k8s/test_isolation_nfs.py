@@ -71,6 +71,8 @@ def test_port_and_address_semantics() -> None:
     assert reaches_nfs(ns({"ports": [{"protocol": "TCP", "port": "nfs"}]}), VPC)
     assert not reaches_nfs(ns({"ports": [{"protocol": "UDP", "port": 2049}]}), VPC)
     assert reaches_nfs(ns({"ports": [{"port": 2049}]}), VPC)  # protocol defaults to TCP
+    https, nfs = ({"ports": [{"protocol": "TCP", "port": n}]} for n in (443, 2049))
+    assert reaches_nfs(ns(https, nfs), VPC)  # every rule counts, not only the first
     outside = {"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8"]}}]}
     assert not reaches_nfs(ns(outside), VPC)
     assert not reaches_nfs(ns({"to": [{"namespaceSelector": {}}]}), VPC)  # pods only
