@@ -3,7 +3,9 @@
 The SDK's MockMonitor keeps only URN, id and mock state; a plan needs what the engine would
 receive: the type, name, parent, explicit dependencies, provider and the inputs (with their
 engine-level camelCase keys). Secret inputs are recorded as a marker, never as their value,
-because plans end up in pull-request comments.
+because plans end up in pull-request comments. A resource passed as an input is recorded as its
+URN and an asset or archive as its content (text, path or URI), never as a Python object whose
+text holds a memory address: the plan must read the same on every run.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import asyncio
 import threading
 from typing import Any
 
+from google.protobuf import struct_pb2  # type: ignore[import-untyped]  # no stubs installed
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor, MockResourceArgs, _resolve_callbacks
 from pulumi.runtime.proto import resource_pb2
@@ -26,8 +29,6 @@ def plain(value: Any) -> Any:
     if rpc.is_rpc_secret(value):
         return SECRET_MARKER
     if isinstance(value, dict):
-        if value.get(rpc._special_sig_key) == rpc._special_resource_sig:
-            return value.get("urn")
         return {str(k): plain(v) for k, v in sorted(value.items())}
     if isinstance(value, list | tuple):
         return [plain(v) for v in value]
@@ -36,6 +37,34 @@ def plain(value: Any) -> Any:
     if value is None or isinstance(value, str | int | float | bool):
         return value
     return str(value)
+
+
+def by_identity(properties: struct_pb2.Struct) -> struct_pb2.Struct:
+    """A copy of serialized properties in which each resource reference is its URN and each
+    asset or archive a plain mapping of its content. Deserialized as they are, they would be
+    SDK objects recorded as text holding a memory address; worse, the SDK rebuilds a referenced
+    resource of a known package (a Bucket) on this executor thread's event loop, which never
+    runs again, and the program then waits for it forever."""
+    copy = struct_pb2.Struct()
+    copy.CopyFrom(properties)
+    _by_identity(copy)
+    return copy
+
+
+def _by_identity(container: struct_pb2.Struct | struct_pb2.ListValue) -> None:
+    keys = list(container.keys()) if isinstance(container, struct_pb2.Struct) \
+        else range(len(container))
+    for key in keys:
+        value = container[key]
+        if isinstance(value, struct_pb2.Struct) and rpc._special_sig_key in value:
+            signature = value[rpc._special_sig_key]
+            if signature == rpc._special_resource_sig:
+                container[key] = value["urn"]
+                continue
+            if signature in (rpc._special_asset_sig, rpc._special_archive_sig):
+                del value[rpc._special_sig_key]
+        if isinstance(value, struct_pb2.Struct | struct_pb2.ListValue):
+            _by_identity(value)
 
 
 class RecordingMonitor(MockMonitor):
@@ -69,13 +98,14 @@ class RecordingMonitor(MockMonitor):
             self._loops.clear()
 
     def RegisterResource(self, request: Any) -> Any:
-        """As MockMonitor.RegisterResource, deserializing the inputs once and recording them."""
+        """As MockMonitor.RegisterResource, deserializing the inputs once (references and
+        assets by identity, for the mocks too) and recording them."""
         urn = self.make_urn(request.parent, request.type, request.name)
         if request.type == STACK_TYPE:
             self.stack_urn = urn
             return resource_pb2.RegisterResourceResponse(urn=urn)
         loop = self._thread_loop()
-        inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
+        inputs = rpc.deserialize_properties(by_identity(request.object), keep_unknowns=True)
         id_, state = self.mocks.new_resource(MockResourceArgs(
             typ=request.type, name=request.name, inputs=inputs, provider=request.provider,
             resource_id=request.importId, custom=request.custom or False,

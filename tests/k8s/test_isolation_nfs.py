@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from typing import Any
+
+import pytest
 
 from infra.components.k8s import names
 from infra.graph import ResourceGraph
@@ -31,6 +34,18 @@ def test_dropping_the_egress_policy_is_detected(example_plans: dict[str, Resourc
     graphs = [example_plans[s] for s in STACKS if s != "vision-prod"] + [changed]
     assert nfs_exposed(graphs, VPC) == [names.team_namespace("vision")]
 
+
+
+def test_a_team_namespace_without_policies_is_exposed(
+        example_plans: dict[str, ResourceGraph]) -> None:
+    """No NetworkPolicy at all in a namespace: its pods are not isolated for egress."""
+    vision = example_plans["vision-prod"]
+    kept = [r for r in vision.resources if r.type != POLICY_TYPE
+            or r.inputs["metadata"].get("namespace") != names.team_namespace("vision")]
+    assert len(kept) < len(vision.resources)
+    changed = ResourceGraph(vision.stack, kept, vision.outputs)
+    graphs = [example_plans[s] for s in STACKS if s != "vision-prod"] + [changed]
+    assert nfs_exposed(graphs, VPC) == [names.team_namespace("vision")]
 
 def test_an_added_policy_opening_nfs_is_detected(example_plans: dict[str, ResourceGraph]) -> None:
     vision = example_plans["vision-prod"]
@@ -55,10 +70,35 @@ def test_port_and_address_semantics() -> None:
     assert reaches_nfs(ns({"ports": [{"protocol": "TCP", "port": 2000, "endPort": 2100}]}), VPC)
     assert reaches_nfs(ns({"ports": [{"protocol": "TCP", "port": "nfs"}]}), VPC)
     assert not reaches_nfs(ns({"ports": [{"protocol": "UDP", "port": 2049}]}), VPC)
+    assert reaches_nfs(ns({"ports": [{"port": 2049}]}), VPC)  # protocol defaults to TCP
+    https, nfs = ({"ports": [{"protocol": "TCP", "port": n}]} for n in (443, 2049))
+    assert reaches_nfs(ns(https, nfs), VPC)  # every rule counts, not only the first
     outside = {"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8"]}}]}
     assert not reaches_nfs(ns(outside), VPC)
     assert not reaches_nfs(ns({"to": [{"namespaceSelector": {}}]}), VPC)  # pods only
 
+
+
+@pytest.mark.parametrize(("cidr", "excepted", "reaches"), [
+    ("10.40.0.0/16", [], True),  # the VPC itself
+    ("10.40.8.0/24", [], True),  # one subnet of it
+    ("10.0.0.0/8", [], True),  # a block around it
+    ("10.40.3.7/16", [], True),  # host bits set: the block is still the /16
+    ("192.168.0.0/16", [], False),  # elsewhere
+    ("10.41.0.0/16", [], False),  # the neighbouring block
+    ("::/0", [], False),  # IPv6 addresses are not the VPC's
+    ("0.0.0.0/0", ["10.40.0.0/16"], False),  # everything but the VPC
+    ("0.0.0.0/0", ["10.40.0.0/17"], True),  # the VPC's upper half is not excepted
+    ("0.0.0.0/0", ["10.40.9.9/16"], False),  # an exception with host bits is its /16 too
+    ("0.0.0.0/0", ["fd00::/8"], True),  # an IPv6 exception leaves IPv4 alone
+])
+def test_ip_block_peers(cidr: str, excepted: list[str], reaches: bool) -> None:
+    """An egress rule to TCP 2049 with one ``ipBlock`` peer reaches the VPC's NFS exactly
+    when the block (minus its exceptions) still holds some address of the VPC."""
+    block: dict[str, Any] = {"cidr": cidr, **({"except": excepted} if excepted else {})}
+    policy = Policy("team-a", "p", {"podSelector": {}, "policyTypes": ["Egress"], "egress": [{
+        "to": [{"ipBlock": block}], "ports": [{"protocol": "TCP", "port": 2049}]}]})
+    assert reaches_nfs([policy], VPC) is reaches
 
 def test_home_policy_names_only_the_teams_roles(example_plans: dict[str, ResourceGraph]) -> None:
     for stack in ("vision-prod", "analytics-prod", "insights-prod"):
