@@ -66,22 +66,15 @@ def clusters(ctx: LiveContext, resources: list[StateResource]) -> dict[str, Resu
         seen.add(r, "roleArn", live.get("roleArn"))
         seen.add(r, "vpcConfig.endpointPublicAccess", vpc.get("endpointPublicAccess"))
         seen.add(r, "vpcConfig.endpointPrivateAccess", vpc.get("endpointPrivateAccess"))
-        seen.add(r, "vpcConfig.publicAccessCidrs", sorted(vpc.get("publicAccessCidrs") or []))
-        seen.add(r, "enabledClusterLogTypes", sorted(logging))
+        # Lists whose order means nothing: compared sorted by ``normalize.canonical``.
+        seen.add(r, "vpcConfig.publicAccessCidrs", vpc.get("publicAccessCidrs") or [])
+        seen.add(r, "enabledClusterLogTypes", logging)
         seen.add(r, "encryptionConfig.provider.keyArn",
                  (encryption.get("provider") or {}).get("keyArn"))
         seen.add(r, "accessConfig.authenticationMode",
                  (live.get("accessConfig") or {}).get("authenticationMode"))
-        result[r.urn] = _sorted_state(r, seen, ("vpcConfig.publicAccessCidrs",
-                                                "enabledClusterLogTypes"))
+        result[r.urn] = seen
     return result
-
-
-def _sorted_state(resource: StateResource, seen: Compared, paths: tuple[str, ...]) -> Compared:
-    """Lists whose order means nothing: compare them sorted on both sides."""
-    seen.pairs = [(path, sorted(state) if path in paths and isinstance(state, list) else state,
-                   live) for path, state, live in seen.pairs]
-    return seen
 
 
 @reader(NODE_GROUP)
