@@ -4,14 +4,12 @@ value, a deleted composite is missing, a denied call is unknown."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import boto3
 from botocore.stub import ANY, Stubber
 
-from infra.drift.live.base import MISSING, Compared, LiveContext, Unknown
+from infra.drift.live.base import MISSING, Compared, Unknown
 from infra.drift.live.monitoring import COMPOSITE, METRIC, alarms
 from infra.drift.model import StateResource
+from tests.unit.drift_stub import context_with, stub_client
 
 RULE = 'ALARM("vision-prod-desktop-bruno-idle-cpu") AND ALARM("vision-prod-desktop-bruno-idle-gpu")'
 
@@ -27,20 +25,8 @@ def _metric(name: str) -> StateResource:
                          inputs={"name": name, "threshold": 5.0, "period": 300}, outputs={})
 
 
-def _client() -> Any:
-    return boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="y").client(
-        "cloudwatch", region_name="eu-west-1")
-
-
-def _ctx(client: Any) -> LiveContext:
-    ctx = LiveContext(boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="y"),
-                      "eu-west-1")
-    ctx._clients["cloudwatch"] = client
-    return ctx
-
-
 def test_one_call_reads_both_kinds_and_an_edited_rule_is_seen() -> None:
-    client = _client()
+    client = stub_client("cloudwatch")
     edited = 'ALARM("vision-prod-desktop-bruno-idle-cpu")'
     with Stubber(client) as stub:
         stub.add_response("describe_alarms", {
@@ -49,7 +35,8 @@ def test_one_call_reads_both_kinds_and_an_edited_rule_is_seen() -> None:
                                  "AlarmDescription": "idle for 60 minutes"}]},
             {"AlarmNames": ["cpu", "gone", "idle"],
              "AlarmTypes": ["MetricAlarm", "CompositeAlarm"]})
-        seen = alarms(_ctx(client), [_composite("idle"), _composite("gone"), _metric("cpu")])
+        seen = alarms(context_with("cloudwatch", client),
+                      [_composite("idle"), _composite("gone"), _metric("cpu")])
         stub.assert_no_pending_responses()
     assert seen["urn:gone"] is MISSING
     composite = seen["urn:idle"]
@@ -65,10 +52,10 @@ def test_one_call_reads_both_kinds_and_an_edited_rule_is_seen() -> None:
 
 
 def test_a_denied_describe_is_unknown_never_clean() -> None:
-    client = _client()
+    client = stub_client("cloudwatch")
     with Stubber(client) as stub:
         stub.add_client_error("describe_alarms", "AccessDenied", "not allowed",
                               expected_params={"AlarmNames": ANY, "AlarmTypes": ANY})
-        seen = alarms(_ctx(client), [_composite("idle")])
+        seen = alarms(context_with("cloudwatch", client), [_composite("idle")])
     assert isinstance(seen["urn:idle"], Unknown)
     assert "AccessDenied" in seen["urn:idle"].reason

@@ -3,14 +3,12 @@ association grants is compared, a deleted association is missing, a denied listi
 
 from __future__ import annotations
 
-from typing import Any
-
-import boto3
 from botocore.stub import Stubber
 
-from infra.drift.live.base import MISSING, Compared, LiveContext, Unknown
+from infra.drift.live.base import MISSING, Compared, Unknown
 from infra.drift.live.eks import ASSOCIATION, pod_identity_associations
 from infra.drift.model import StateResource
+from tests.unit.drift_stub import context_with, stub_client
 
 ROLE = "arn:aws:iam::123456789012:role/vision-prod-workload"
 
@@ -22,20 +20,8 @@ def _resource(assoc: str, role: str = ROLE) -> StateResource:
                          outputs={"associationId": assoc})
 
 
-def _ctx(stubbed: Any) -> LiveContext:
-    ctx = LiveContext(boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="y"),
-                      "eu-west-1")
-    ctx._clients["eks"] = stubbed
-    return ctx
-
-
-def _client() -> Any:
-    return boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="y").client(
-        "eks", region_name="eu-west-1")
-
-
 def test_role_is_compared_and_a_deleted_association_is_missing() -> None:
-    client = _client()
+    client = stub_client("eks")
     with Stubber(client) as stub:
         stub.add_response("list_pod_identity_associations", {"associations": [
             {"clusterName": "platform", "namespace": "vision", "serviceAccount": "workload",
@@ -44,7 +30,8 @@ def test_role_is_compared_and_a_deleted_association_is_missing() -> None:
             "clusterName": "platform", "namespace": "vision", "serviceAccount": "workload",
             "associationId": "a-1", "roleArn": "arn:aws:iam::123456789012:role/admin"}},
             {"clusterName": "platform", "associationId": "a-1"})
-        seen = pod_identity_associations(_ctx(client), [_resource("a-1"), _resource("a-2")])
+        seen = pod_identity_associations(context_with("eks", client),
+                                         [_resource("a-1"), _resource("a-2")])
     assert seen["urn:a-2"] is MISSING
     compared = seen["urn:a-1"]
     assert isinstance(compared, Compared)
@@ -53,9 +40,9 @@ def test_role_is_compared_and_a_deleted_association_is_missing() -> None:
 
 
 def test_a_denied_listing_is_unknown_never_clean() -> None:
-    client = _client()
+    client = stub_client("eks")
     with Stubber(client) as stub:
         stub.add_client_error("list_pod_identity_associations", "AccessDeniedException",
                               "not allowed")
-        seen = pod_identity_associations(_ctx(client), [_resource("a-1")])
+        seen = pod_identity_associations(context_with("eks", client), [_resource("a-1")])
     assert isinstance(seen["urn:a-1"], Unknown) and "AccessDenied" in seen["urn:a-1"].reason

@@ -3,21 +3,14 @@ with the caller's arguments, so an item on page two is never reported missing.""
 
 from __future__ import annotations
 
-from typing import Any
-
-import boto3
 from botocore.stub import Stubber
 
 from infra.drift.live.base import all_items
-
-
-def _client() -> Any:
-    return boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="y").client(
-        "events", region_name="eu-west-1")
+from tests.unit.drift_stub import stub_client
 
 
 def test_items_of_every_page_in_order_with_the_callers_arguments() -> None:
-    client = _client()
+    client = stub_client("events")
     with Stubber(client) as stub:
         stub.add_response("list_targets_by_rule",
                           {"Targets": [{"Id": "a", "Arn": "arn:1"}], "NextToken": "t2"},
@@ -31,7 +24,7 @@ def test_items_of_every_page_in_order_with_the_callers_arguments() -> None:
 
 
 def test_a_page_without_the_key_adds_nothing() -> None:
-    client = _client()
+    client = stub_client("events")
     with Stubber(client) as stub:
         stub.add_response("list_rules", {}, {})
         assert all_items(client, "list_rules", "Rules") == []
