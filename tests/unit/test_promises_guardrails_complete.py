@@ -17,13 +17,9 @@ import pytest
 from infra.graph import Resource, ResourceGraph
 from infra.policy import check
 
-TAGS = {"teamstack:team": "nlp", "teamstack:stack": "nlp-dev", "teamstack:component": "x",
-        "cost-center": "CC-1"}
-KEY = "arn:aws:kms:eu-west-1:123456789012:key/abc"
-PAB = {"blockPublicAcls": True, "blockPublicPolicy": True, "ignorePublicAcls": True,
-       "restrictPublicBuckets": True}
-KMS_RULE = {"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms",
-                                                   "kmsMasterKeyId": KEY}}
+# The same well-formed bucket parts as the guardrail promise table.
+from tests.unit.test_promises_guardrails import KMS_RULE, PAB, TAGS
+
 SSE_S3 = {"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}
 ROLE = "aws:iam/role:Role"
 BUCKET = "aws:s3/bucket:Bucket"
