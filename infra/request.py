@@ -12,13 +12,12 @@ choices need a design review, not a one-line pull request.
 
 from __future__ import annotations
 
-import zoneinfo
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from infra import request_rules as rules
 from infra.catalog import DESKTOP_SIZES, ENVIRONMENTS, PYTHON_VERSIONS, TOOLCHAIN_EXTRAS
-from infra.problems import shown
 from infra.request_base import (
     GPU_FAMILIES,
     TEAM_PATTERN,
@@ -28,7 +27,6 @@ from infra.request_base import (
     Profile,
     TeamName,
     _check_cidr,
-    _check_cron,
     _check_profile,
 )
 from infra.request_platform import (
@@ -53,9 +51,6 @@ __all__ = [  # the models live in three modules; callers import them from here
 # ---------------------------------------------------------------------------------------------
 
 
-MAX_ZONE_CHARS = 64  # the longest IANA name has 32
-MAX_BUDGET_THRESHOLDS = 5
-MAX_ALERT_RECIPIENTS = 10
 
 
 class Budget(Model):
@@ -67,23 +62,9 @@ class Budget(Model):
         default_factory=list,
         description="E-mail addresses for budget alerts; defaults to the members' addresses.")
 
-    @field_validator("alert_at_percent")
-    @classmethod
-    def _thresholds_fit(cls, value: list[int]) -> list[int]:
-        if len(set(value)) != len(value):
-            raise ValueError("a threshold is listed more than once")
-        if len(value) > MAX_BUDGET_THRESHOLDS:
-            raise ValueError(f"at most {MAX_BUDGET_THRESHOLDS} thresholds: each gets an actual "
-                             "and a forecast alert, and AWS Budgets allows 10 alerts per budget")
-        return value
+    _thresholds_fit = field_validator("alert_at_percent")(rules.thresholds_fit)
 
-    @field_validator("notify")
-    @classmethod
-    def _recipients_fit(cls, value: list[str]) -> list[str]:
-        if len(value) > MAX_ALERT_RECIPIENTS:
-            raise ValueError(f"at most {MAX_ALERT_RECIPIENTS} addresses (the AWS Budgets limit "
-                             "per alert); use a mailing list")
-        return value
+    _recipients_fit = field_validator("notify")(rules.recipients_fit)
 
 
 class Member(Model):
@@ -102,13 +83,7 @@ class Member(Model):
                                         "it replaces the member's home access point.")
     shell: Literal["bash", "zsh"] = Field(default="bash", description="Login shell.")
 
-    @field_validator("desktop")
-    @classmethod
-    def _desktop_in_catalog(cls, value: str | None) -> str | None:
-        if value is not None and value not in DESKTOP_SIZES:
-            raise ValueError(
-                f"unknown desktop size {shown(value)}; expected one of: {', '.join(DESKTOP_SIZES)}")
-        return value
+    _desktop_in_catalog = field_validator("desktop")(rules.desktop_in_catalog)
 
 
 class Desktops(Model):
@@ -119,17 +94,7 @@ class Desktops(Model):
     timezone: str = Field(default="UTC", description="IANA time zone of the working hours.")
     profile: Profile = Field(default="interactive", description="Workload profile for idle stop.")
 
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            if len(value) > MAX_ZONE_CHARS:  # zoneinfo recurses on every '/' of a long key
-                raise ValueError(value)
-            zoneinfo.ZoneInfo(value)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-            raise ValueError(f"unknown time zone {shown(value)}; use an IANA name such as "
-                             "'Europe/Berlin' or 'America/New_York'") from None
-        return value
+    _known_zone = field_validator("timezone")(rules.known_zone)
 
     _profile = field_validator("profile")(_check_profile)
 
@@ -149,22 +114,9 @@ class Bucket(Model):
     public: bool = Field(default=False, description="Must stay false: buckets are never public.")
     encrypted: bool = Field(default=True, description="Must stay true: SSE-KMS under the team key.")
 
-    @field_validator("public")
-    @classmethod
-    def _never_public(cls, value: bool) -> bool:
-        if value:
-            raise ValueError(
-                "buckets cannot be public: all four S3 public-access blocks are always on, since "
-                "team data must not leak; share through a presigned URL or a data product")
-        return value
+    _never_public = field_validator("public")(rules.never_public)
 
-    @field_validator("encrypted")
-    @classmethod
-    def _always_encrypted(cls, value: bool) -> bool:
-        if not value:
-            raise ValueError("encryption at rest cannot be turned off: every bucket uses SSE-KMS "
-                             "under the team key so access is auditable and revocable")
-        return value
+    _always_encrypted = field_validator("encrypted")(rules.always_encrypted)
 
 
 class Storage(Model):
@@ -187,12 +139,7 @@ class Gpu(Model):
 
     _profile = field_validator("profile")(_check_profile)
 
-    @field_validator("instance_types")
-    @classmethod
-    def _unique_types(cls, value: list[str]) -> list[str]:
-        if len(set(value)) != len(value):
-            raise ValueError("instance types are listed more than once")
-        return value
+    _unique_types = field_validator("instance_types")(rules.unique_types)
 
 
 class Spark(Model):
@@ -219,10 +166,7 @@ class Spark(Model):
 
     _profile = field_validator("profile")(_check_profile)
 
-    @field_validator("schedule")
-    @classmethod
-    def _cron(cls, value: str | None) -> str | None:
-        return None if value is None else _check_cron(value)
+    _cron = field_validator("schedule")(rules.optional_cron)
 
 
 class Quota(Model):
@@ -261,24 +205,9 @@ class CiRunners(Model):
 
     _profile = field_validator("profile")(_check_profile)
 
-    @field_validator("repositories")
-    @classmethod
-    def _repo_names(cls, value: list[str]) -> list[str]:
-        for item in value:
-            parts = item.split("/")
-            if len(parts) != 2 or not all(parts):
-                raise ValueError(f"{shown(item)} is not of the form org/repository")
-        return value
+    _repo_names = field_validator("repositories")(rules.repository_names)
 
-    @model_validator(mode="after")
-    def _repositories_in_org(self) -> CiRunners:
-        # Runner sets are registered per repository with the org's GitHub App.
-        foreign = [r for r in self.repositories
-                   if r.split("/")[0].lower() != self.github_org.lower()]
-        if foreign:
-            raise ValueError(f"repositories {', '.join(foreign)} are not in github_org "
-                             f"{self.github_org!r}")
-        return self
+    _repositories_in_org = model_validator(mode="after")(rules.repositories_in_org)
 
 
 class Toolchain(Model):
@@ -288,25 +217,9 @@ class Toolchain(Model):
     extras: list[str] = Field(default_factory=list,
                               description=f"Extras, from: {', '.join(TOOLCHAIN_EXTRAS)}.")
 
-    @field_validator("python", mode="before")
-    @classmethod
-    def _python(cls, value: Any) -> str:
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            raise ValueError("write the version in quotes, e.g. python: \"3.11\"; unquoted, YAML "
-                             "reads it as a number and 3.10 becomes 3.1")
-        if value not in PYTHON_VERSIONS:
-            raise ValueError(f"Python {shown(value)} is not offered; choose one of "
-                             f"{', '.join(PYTHON_VERSIONS)} (quote it: \"3.10\", not 3.10)")
-        return value
+    _python = field_validator("python", mode="before")(rules.python_version)
 
-    @field_validator("extras")
-    @classmethod
-    def _extras(cls, value: list[str]) -> list[str]:
-        for item in value:
-            if item not in TOOLCHAIN_EXTRAS:
-                raise ValueError(f"unknown extra {shown(item)}; expected one of: "
-                                 f"{', '.join(TOOLCHAIN_EXTRAS)}")
-        return value
+    _extras = field_validator("extras")(rules.known_extras)
 
 
 class TeamRequest(Model):
@@ -340,42 +253,11 @@ class TeamRequest(Model):
                          description="Kubernetes ResourceQuota of the team's namespace (GPUs "
                                      "always equal gpu.max_gpus).")
 
-    @model_validator(mode="after")
-    def _alerts_have_recipients(self) -> TeamRequest:
-        if not self.budget.notify and len(self.members) > MAX_ALERT_RECIPIENTS:
-            raise ValueError(f"budget alerts go to the members' addresses, but AWS Budgets allows "
-                             f"{MAX_ALERT_RECIPIENTS} per alert and the team has "
-                             f"{len(self.members)} members: list up to {MAX_ALERT_RECIPIENTS} "
-                             "addresses in budget.notify")
-        return self
+    _alerts_have_recipients = model_validator(mode="after")(rules.alerts_have_recipients)
 
-    @model_validator(mode="after")
-    def _sections_agree(self) -> TeamRequest:
-        if self.spark is not None:
-            buckets = [b.name for b in self.storage.buckets] if self.storage else []
-            if not buckets:
-                raise ValueError("spark needs a bucket in storage.buckets for its event logs "
-                                 "(the history server reads them)")
-            wanted = self.spark.event_log_bucket
-            if wanted is not None and wanted not in buckets:
-                raise ValueError(f"spark.event_log_bucket {shown(wanted)} is not one of "
-                                 f"storage.buckets ({', '.join(buckets)})")
-        return self
+    _sections_agree = model_validator(mode="after")(rules.sections_agree)
 
-    @field_validator("ci_runners")
-    @classmethod
-    def _app_secret_is_the_teams(cls, value: CiRunners | None,
-                                 info: ValidationInfo) -> CiRunners | None:
-        """The deployer copies the named secret into the team's cluster: a name outside the
-        team's prefix would hand another team's credentials to this team."""
-        if value is None or value.app_secret is None or "team" not in info.data \
-                or "environment" not in info.data:
-            return value
-        prefix = f"teamstack/{info.data['team']}-{info.data['environment']}/"
-        if not value.app_secret.startswith(prefix) or value.app_secret.startswith("arn:"):
-            raise ValueError(f"app_secret {value.app_secret!r} is not the team's: use a "
-                             f"Secrets Manager name under {prefix}")
-        return value
+    _app_secret_is_the_teams = field_validator("ci_runners")(rules.app_secret_is_the_teams)
 
     @property
     def stack_name(self) -> str:

@@ -6,13 +6,12 @@ module reads as one request's reference.
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from infra.problems import shown
-from infra.request_base import Environment, Model, _check_cidr
+from infra import request_rules as rules
+from infra.request_base import Environment, Model
 
 
 class Network(Model):
@@ -28,14 +27,7 @@ class Network(Model):
     flow_log_retention_days: int = Field(default=90, ge=1, le=3653,
                                          description="Retention of VPC flow logs.")
 
-    @field_validator("cidr")
-    @classmethod
-    def _cidr(cls, value: str) -> str:
-        _check_cidr(value)
-        network = ipaddress.ip_network(value)
-        if network.version != 4 or not network.is_private or not 16 <= network.prefixlen <= 20:
-            raise ValueError(f"{shown(value)} must be a private IPv4 range of /16 to /20")
-        return value
+    _cidr = field_validator("cidr")(rules.private_vpc_range)
 
 
 class Identity(Model):
@@ -47,15 +39,7 @@ class Identity(Model):
                                         description="OIDC issuer URL (https).")
     oidc_client_id: str | None = Field(default=None, description="OIDC audience / client id.")
 
-    @model_validator(mode="after")
-    def _provider_is_named(self) -> Identity:
-        if self.provider == "saml" and not self.saml_provider_name:
-            raise ValueError("provider saml needs saml_provider_name: the team roles trust "
-                             "exactly that provider, never any SAML provider of the account")
-        if self.provider == "oidc" and not (self.oidc_issuer_url and self.oidc_client_id):
-            raise ValueError("provider oidc needs oidc_issuer_url and oidc_client_id: the team "
-                             "roles trust only tokens of that issuer for that audience")
-        return self
+    _provider_is_named = model_validator(mode="after")(rules.provider_is_named)
 
 
 class ClusterAddons(Model):
@@ -112,19 +96,9 @@ class PlatformRequest(Model):
     log_retention_days: int = Field(default=365, ge=1, le=3653,
                                     description="Retention of the access-log bucket.")
 
-    @field_validator("access_cidrs")
-    @classmethod
-    def _cidrs(cls, value: list[str]) -> list[str]:
-        for item in value:
-            _check_cidr(item)
-        return value
+    _cidrs = field_validator("access_cidrs")(rules.cidr_list)
 
-    @model_validator(mode="after")
-    def _endpoint_has_allow_list(self) -> PlatformRequest:
-        if self.cluster.public_endpoint and not self.access_cidrs:
-            raise ValueError("cluster.public_endpoint needs access_cidrs: without an allow-list "
-                             "EKS opens the public endpoint to the whole internet")
-        return self
+    _endpoint_has_allow_list = model_validator(mode="after")(rules.endpoint_has_allow_list)
 
     @property
     def stack_name(self) -> str:
