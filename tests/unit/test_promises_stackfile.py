@@ -1,0 +1,136 @@
+"""The promise (README "The stack request"): a mistake in a stack file is reported in the words
+of the YAML the user wrote, at the file, line, column and field of the mistake.
+
+Table-driven through ``load`` on a real file: one edit of a valid team stack per row, and the
+exact problem it must produce. YAML types values itself, so `max_gpus: true`, `.nan` or
+`versioning: "yes"` are the tired user's typical mistakes; pydantic's own wording for them
+("input should be a valid integer") would not say what to write instead.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from infra.errors import CheckFailed
+from infra.stackfile import _data_path, load, load_or_raise
+
+from .test_request import GOOD_TEAM, repo, write  # noqa: F401  (repo is a fixture)
+
+# (edit of GOOD_TEAM: old -> new, line, column, field, the exact message)
+TYPED_MISTAKES: list[tuple[str, str, int, int, str, str]] = [
+    ("max_gpus: 16", "max_gpus: true", 17, 84, "gpu.max_gpus",
+     "true is a boolean, not a number; write a number"),
+    ("monthly_usd: 25000", "monthly_usd: false", 8, 27, "budget.monthly_usd",
+     "false is a boolean, not a number; write a number"),
+    ("max_gpus: 16", "max_gpus: .nan", 17, 84, "gpu.max_gpus",
+     "NaN (.nan) is not a number; write a number"),
+    ("monthly_usd: 25000", "monthly_usd: .nan", 8, 27, "budget.monthly_usd",
+     "NaN (.nan) is not a number; write a number"),
+    ("monthly_usd: 25000", "monthly_usd: .inf", 8, 27, "budget.monthly_usd",
+     "infinity (.inf) is not allowed; write a number"),
+    ("versioning: true", "versioning: 1", 14, 40, "storage.buckets[0].versioning",
+     "1 is a number; write true or false"),
+    ("versioning: true", "versioning: 1.5", 14, 40, "storage.buckets[0].versioning",
+     "1.5 is a number; write true or false"),
+    ("versioning: true", "versioning: 'yes'", 14, 40, "storage.buckets[0].versioning",
+     "'yes' is text; write true or false (without quotes)"),
+    ("max_gpus: 16", "max_gpus: 2.5", 17, 84, "gpu.max_gpus", "2.5 is not a whole number"),
+    # Anything else keeps pydantic's message, begun in lower case like every other message.
+    ("max_gpus: 16", "max_gpus: 0", 17, 84, "gpu.max_gpus",
+     "input should be greater than or equal to 1"),
+    ("max_gpus: 16", "max_gpus: ''", 17, 84, "gpu.max_gpus", "input should be a valid integer"),
+    # A rule's ValueError without pydantic's "Value error, " prefix.
+    ("[50, 80, 100]", "[50, 50]", 8, 52, "budget.alert_at_percent",
+     "a threshold is listed more than once"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "line", "col", "field", "message"), TYPED_MISTAKES,
+                         ids=[row[1] for row in TYPED_MISTAKES])
+def test_typed_mistake_is_said_in_yaml_words(repo: Path, old: str, new: str, line: int,  # noqa: F811
+                                             col: int, field: str, message: str) -> None:
+    assert old in GOOD_TEAM
+    path = write(repo, GOOD_TEAM.replace(old, new, 1))
+    result = load(path)
+    assert result.stack is None
+    assert [(p.file, p.line, p.col, p.path, p.message) for p in result.problems] == [
+        (str(path), line, col, field, message)]
+
+
+BUCKET_FIELDS = ("name, versioning, infrequent_access_after_days, archive_after_days, "
+                 "expire_after_days, public, encrypted")
+
+# (edit, line, column, field, message): the fields offered are those of the model at that place,
+# through optional sections (gpu: Gpu | None) and list items (storage.buckets[1]).
+UNKNOWN_FIELDS: list[tuple[str, str, int, int, str, str]] = [
+    ("toolchain: {python", "toolchain: {pythn", 22, 17, "toolchain.pythn",
+     "unknown field 'pythn'; did you mean 'python'?"),
+    ("notebooks: {profile: interactive}", "notebooks: {profile: interactive, storage_gb: 5}",
+     19, 39, "notebooks.storage_gb", "unknown field 'storage_gb'; did you mean 'storage_gib'?"),
+    ("{name: scratch, expire_after_days: 14}", "{name: scratch, expire_after_day: 14}", 15, 27,
+     "storage.buckets[1].expire_after_day",
+     "unknown field 'expire_after_day'; did you mean 'expire_after_days'?"),
+    ("{name: scratch, expire_after_days: 14}", "{name: scratch, zzzz: 14}", 15, 27,
+     "storage.buckets[1].zzzz", f"unknown field 'zzzz'; expected one of: {BUCKET_FIELDS}"),
+    ("gpu: {profile", "gpu: {zzzz: 1, profile", 17, 11, "gpu.zzzz",
+     "unknown field 'zzzz'; expected one of: profile, instance_types, max_gpus, isolation"),
+    ("    cost_center: CC-1234", "    cost_centre: CC-1234\n    cost_center: CC-1234", 7, 5,
+     "cost_centre", "unknown field 'cost_centre'; did you mean 'cost_center'?"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "line", "col", "field", "message"), UNKNOWN_FIELDS,
+                         ids=[row[4] for row in UNKNOWN_FIELDS])
+def test_unknown_field_offers_the_fields_of_its_place(repo: Path, old: str, new: str,  # noqa: F811
+                                                      line: int, col: int, field: str,
+                                                      message: str) -> None:
+    assert old in GOOD_TEAM
+    path = write(repo, GOOD_TEAM.replace(old, new, 1))
+    assert [(p.file, p.line, p.col, p.path, p.message) for p in load(path).problems] == [
+        (str(path), line, col, field, message)]
+
+
+def test_yaml_problems_inside_the_request_name_the_field_as_every_message_does(
+        repo: Path) -> None:  # noqa: F811
+    """A duplicate key is found by the YAML reader, which knows only the document's path."""
+    path = write(repo, GOOD_TEAM.replace("    team: nlp\n", "    team: nlp\n    team: cv\n"))
+    assert [(p.file, p.line, p.col, p.path) for p in load(path).problems] == [
+        (str(path), 5, 5, "team")]
+    assert "duplicate key" in load(path).problems[0].message
+
+
+class _Union(BaseModel):
+    model_config = ConfigDict(strict=True)
+    size: int | list[int]
+
+
+def test_shown_paths_hold_data_keys_never_pydantic_union_tags() -> None:
+    """pydantic reports each branch of a union under a tag ('int', 'list[int]'); the user's file
+    has no such key, so the field is shown as written."""
+    with pytest.raises(ValidationError) as caught:
+        _Union.model_validate({"size": "big"})
+    locs = [tuple(e["loc"]) for e in caught.value.errors()]
+    assert ("size", "int") in locs and ("size", "list[int]") in locs
+    assert {_data_path(loc, {"size": "big"}) for loc in locs} == {("size",)}
+    # A missing key is kept: it is the field's name.
+    assert _data_path(("gpu", "max_gpus"), {"gpu": {}}) == ("gpu", "max_gpus")
+    # Each tag the union can carry, alone, is dropped too.
+    for tag in ("list", "dict", "str", "int", "float", "bool", "none", "function-after[x()]"):
+        assert _data_path(("size", tag), {"size": "big"}) == ("size",), tag
+
+
+def test_load_or_raise_uses_the_stacks_dir_it_is_given(repo: Path, tmp_path: Path) -> None:  # noqa: F811
+    """The Pulumi program loads a team stack against the repository's stacks/, wherever the
+    file itself is: the platform stack must be looked for there."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    path = write(elsewhere, GOOD_TEAM)
+    assert load_or_raise(path, repo).team.team == "nlp"
+    with pytest.raises(CheckFailed) as caught:
+        load_or_raise(path)
+    assert str(path) in str(caught.value)
+    assert any("platform stack 'platform-prod' does not exist" in line
+               for line in caught.value.lines)
