@@ -134,3 +134,61 @@ def test_load_or_raise_uses_the_stacks_dir_it_is_given(repo: Path, tmp_path: Pat
     assert str(path) in str(caught.value)
     assert any("platform stack 'platform-prod' does not exist" in line
                for line in caught.value.lines)
+
+
+# (name, file content, every problem as (line, column, field, message)): a file that is not a
+# stack request at all is said so once, at the place to fix, and nothing else is guessed.
+WHOLE_FILE: list[tuple[str, str | bytes, list[tuple[int, int, str, str]]]] = [
+    ("a list", "- a\n- b\n", [(1, 1, "", "a stack file must be a mapping with a 'config' key")]),
+    ("plain text", "just text\n",
+     [(1, 1, "", "a stack file must be a mapping with a 'config' key")]),
+    ("empty", "", [(1, 1, "", "the file is empty")]),
+    ("no config", "{}\n",
+     [(1, 1, "config", "missing 'config': a stack file holds its settings under config:")]),
+    ("empty config", "config:\n",
+     [(1, 1, "config", "missing 'config': a stack file holds its settings under config:")]),
+    ("config a list", "config: [1]\n", [(1, 1, "config", "'config' must be a mapping")]),
+    ("config a number, at its key", "encryptionsalt: x\nconfig: 5\n",
+     [(2, 1, "config", "'config' must be a mapping")]),
+    ("no request", "config:\n  aws:region: eu-west-1\n",
+     [(1, 1, "config", "missing 'teamstack:request' (team stacks) or 'teamstack:platform' "
+                       "(platform stacks)")]),
+    ("request a number", "config:\n  aws:region: eu-west-1\n  teamstack:request: 5\n",
+     [(3, 22, "", "'teamstack:request' must be a mapping of fields")]),
+    ("unknown top-level key", "configs: 1\nconfig:\n  aws:region: eu-west-1\n"
+                              "  teamstack:request: 5\n",
+     [(1, 1, "configs", "unknown top-level key 'configs' in a Pulumi stack file"),
+      (4, 22, "", "'teamstack:request' must be a mapping of fields")]),
+    ("YAML syntax", "config: [\n",
+     [(2, 1, "", "YAML syntax: expected the node content, but found '<stream end>'")]),
+    ("not UTF-8", b"config:\n  x: \xff\n",
+     [(2, 6, "", "not UTF-8 text: byte 0xff cannot be decoded; save the file as UTF-8")]),
+    # A YAML problem does not hide the validation problems after it: every problem at once.
+    ("duplicate key and a bad value",
+     GOOD_TEAM.replace("    team: nlp\n", "    team: nlp\n    team: nlp\n")
+     .replace("max_gpus: 16", "max_gpus: 0"),
+     [(5, 5, "team", "duplicate key (first defined on line 4)"),
+      (18, 84, "gpu.max_gpus", "input should be greater than or equal to 1")]),
+]
+
+
+@pytest.mark.parametrize(("name", "content", "expected"), WHOLE_FILE,
+                         ids=[row[0] for row in WHOLE_FILE])
+def test_a_file_that_is_no_request_is_said_so_at_the_place_to_fix(
+        repo: Path, name: str, content: str | bytes,  # noqa: F811
+        expected: list[tuple[int, int, str, str]]) -> None:
+    path = repo / "Pulumi.nlp-prod.yaml"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    result = load(path)
+    assert result.path == path and result.stack is None
+    assert {p.file for p in result.problems} == {str(path)}
+    assert [(p.line, p.col, p.path, p.message) for p in result.problems] == expected
+
+
+def test_a_missing_field_is_reported_at_the_key_of_its_section(repo: Path) -> None:  # noqa: F811
+    path = write(repo, GOOD_TEAM.replace(", max_gpus: 16}", "}"))
+    assert [(p.line, p.col, p.path, p.message) for p in load(path).problems] == [
+        (17, 5, "gpu.max_gpus", "required field is missing")]
