@@ -69,6 +69,7 @@ test-fast: $(TEST_STAMP) lint
 ## fails under 85%. Slow (see README): results are kept in mutants/, so a second run only
 ## tests the mutants of functions that changed. Survivors explained in mutation/equivalents.toml.
 mutation: $(MUTATION_STAMP)
+	$(BIN)/python scripts/mutation_report.py --prepare
 	nice -n 10 $(BIN)/mutmut run --max-children $(MUTATION_JOBS) $(MUTANTS)
 	$(BIN)/python scripts/mutation_report.py --fail-under 85
 

@@ -7,7 +7,7 @@ issue names them: a package directory or a single file), subtracts the mutants l
 equivalent in mutation/equivalents.toml (each with its reason), and prints per module:
 killed, survived, no tests, the score, and the surviving mutants nobody has explained.
 
-Usage: python scripts/mutation_report.py [--fail-under 85] [--files] [--survivors]
+Usage: python scripts/mutation_report.py [--fail-under 85] [--files] [--survivors] [--prepare]
 (``--survivors`` prints only the unexplained survivors' names, e.g. to retest just those:
 ``mutmut run $(python scripts/mutation_report.py --survivors)``.)
 Exit 0; 1 if a measured module scores under --fail-under; 2 if there are no results.
@@ -121,6 +121,29 @@ def collect(root: Path, by_file: bool) -> tuple[dict[str, Score], set[str]]:
     return scores, seen
 
 
+def forget_unmutated_copies(root: Path) -> list[str]:
+    """Remove mutants/ copies of configured files that mutmut copied before they were configured.
+
+    mutmut copies every source file into mutants/ but mutates only those in `only_mutate`, and it
+    never revisits a copy newer than its source: a file added to `only_mutate` after a first
+    run would stay unmutated, and missing from the scores, for good. Such a copy has no .meta
+    beside it. Returns the files removed, for `make mutation` to say so.
+    """
+    config = mutmut_config(root)
+    patterns = config["only_mutate"]
+    removed: list[str] = []
+    for source_dir in config.get("source_paths", ["infra"]):
+        for source in sorted((root / source_dir).rglob("*.py")):
+            relative = source.relative_to(root).as_posix()
+            copy = root / "mutants" / relative
+            if module_of(relative, patterns) is None or not copy.is_file():
+                continue
+            if not copy.with_name(copy.name + ".meta").exists():
+                copy.unlink()
+                removed.append(relative)
+    return removed
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fail-under", type=float, default=None,
@@ -128,8 +151,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--files", action="store_true", help="one line per source file")
     parser.add_argument("--survivors", action="store_true",
                         help="print only the names of unexplained survivors")
+    parser.add_argument("--prepare", action="store_true",
+                        help="before a run: remove unmutated copies of configured files")
     parser.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+
+    if args.prepare:
+        for relative in forget_unmutated_copies(args.root):
+            print(f"{relative}: configured after mutmut copied it; it is mutated on this run")
+        return 0
 
     if not (args.root / "mutants").is_dir():
         print("no mutation results: run `make mutation` (mutmut run) first", file=sys.stderr)

@@ -82,3 +82,21 @@ def test_an_equivalent_without_a_reason_is_refused(project: Path) -> None:
         '[[equivalent]]\nmutant = "infra.policy.s3.x_f__mutmut_3"\nreason = " "\n')
     with pytest.raises(SystemExit, match="needs a reason"):
         report.collect(project, by_file=False)
+
+
+def test_prepare_forgets_copies_of_files_configured_after_mutmut_copied_them(
+        project: Path) -> None:
+    """mutmut never revisits a copy newer than its source: a file added to only_mutate after
+    a first run would otherwise stay unmutated and unscored."""
+    for relative in ("infra/policy/s3.py", "infra/policy/iam.py", "infra/cli.py"):
+        (project / relative).parent.mkdir(parents=True, exist_ok=True)
+        (project / relative).write_text("x = 1\n")
+        (project / "mutants" / relative).parent.mkdir(parents=True, exist_ok=True)
+        (project / "mutants" / relative).write_text("x = 1\n")
+    # s3.py has results beside it; iam.py is configured but was copied unmutated; cli.py is
+    # not configured at all.
+    assert report.forget_unmutated_copies(project) == ["infra/policy/iam.py"]
+    assert not (project / "mutants" / "infra/policy/iam.py").exists()
+    assert (project / "mutants" / "infra/policy/s3.py").exists()
+    assert (project / "mutants" / "infra/cli.py").exists()
+    assert report.main(["--prepare", "--root", str(project)]) == 0
