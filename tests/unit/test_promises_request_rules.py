@@ -253,3 +253,12 @@ def test_app_secret_rule_waits_for_a_valid_team_and_environment() -> None:
     data = _team_with((("environment",), "production"),
                       (("ci_runners", "app_secret"), "teamstack/vision-prod/app"))
     assert [loc for loc, _ in _errors(TeamRequest, data)] == [("environment",)]
+
+
+def test_member_uid_is_explicit_else_stable_from_position() -> None:
+    """README: append members, never reorder; a uid set by hand wins."""
+    members = [{"name": "ann", "email": "ann@example.com"},
+               {"name": "bob", "email": "bob@example.com", "uid": 3000},
+               {"name": "cat", "email": "cat@example.com"}]
+    request = TeamRequest.model_validate(_team_with((("members",), members)))
+    assert [request.member_uid(i) for i in range(3)] == [10001, 3000, 10003]

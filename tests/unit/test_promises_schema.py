@@ -66,6 +66,8 @@ def _edited(document: dict[str, Any], path: tuple[str, ...], value: Any) -> dict
 
 BAD: list[tuple[str, Any]] = [
     ("no config", {"encryptionsalt": "x"}),
+    ("a list", ["config"]),
+    ("region a number", _edited(_team(), ("config", "aws:region"), 5)),
     ("config not a mapping", {"config": ["a"]}),
     ("region in capitals", _edited(_team(), ("config", "aws:region"), "EU-West-1")),
     ("region without a number", _edited(_team(), ("config", "aws:region"), "eu-west")),
