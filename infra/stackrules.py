@@ -153,6 +153,11 @@ def team_rules(raw: dict[str, Any], smap: SourceMap) -> list[Problem]:
 
 @lru_cache(maxsize=256)
 def _peek(path: Path, mtime: float) -> tuple[str | None, str | None, str | None, str | None]:
+    """Each file is read once per modification: the cross-file rules of N stacks peek at all N."""
+    return _read_peek(path)
+
+
+def _read_peek(path: Path) -> tuple[str | None, str | None, str | None, str | None]:
     """(kind, team, environment, region) of a stack file, tolerant of errors (for cross-file
     rules; the file's own problems are reported when that file is validated)."""
     try:
