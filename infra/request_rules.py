@@ -145,7 +145,7 @@ def app_secret_is_the_teams(value: CiRunners | None, info: ValidationInfo) -> Ci
             or "environment" not in info.data:
         return value
     prefix = f"teamstack/{info.data['team']}-{info.data['environment']}/"
-    if not value.app_secret.startswith(prefix) or value.app_secret.startswith("arn:"):
+    if not value.app_secret.startswith(prefix):  # an ARN never starts with it either
         raise ValueError(f"app_secret {value.app_secret!r} is not the team's: use a "
                          f"Secrets Manager name under {prefix}")
     return value
