@@ -127,7 +127,8 @@ def forget_unmutated_copies(root: Path) -> list[str]:
     mutmut copies every source file into mutants/ but mutates only those in `only_mutate`, and it
     never revisits a copy newer than its source: a file added to `only_mutate` after a first
     run would stay unmutated, and missing from the scores, for good. Such a copy has no .meta
-    beside it. Returns the files removed, for `make mutation` to say so.
+    beside it. Its functions also have no tests in mutmut's record of which tests reach which
+    function, so that record goes too. Returns the files removed, for `make mutation` to say so.
     """
     config = mutmut_config(root)
     patterns = config["only_mutate"]
@@ -141,6 +142,10 @@ def forget_unmutated_copies(root: Path) -> list[str]:
             if not copy.with_name(copy.name + ".meta").exists():
                 copy.unlink()
                 removed.append(relative)
+    if removed:
+        # Which tests reach which function was recorded while these files were unmutated, so
+        # it says no test reaches them: mutmut collects it afresh when the file is gone.
+        (root / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
     return removed
 
 

@@ -95,8 +95,13 @@ def test_prepare_forgets_copies_of_files_configured_after_mutmut_copied_them(
         (project / "mutants" / relative).write_text("x = 1\n")
     # s3.py has results beside it; iam.py is configured but was copied unmutated; cli.py is
     # not configured at all.
+    stats = project / "mutants" / "mutmut-stats.json"
+    stats.write_text("{}")
     assert report.forget_unmutated_copies(project) == ["infra/policy/iam.py"]
+    assert not stats.exists(), "its record of tests per function predates the mutants"
     assert not (project / "mutants" / "infra/policy/iam.py").exists()
     assert (project / "mutants" / "infra/policy/s3.py").exists()
     assert (project / "mutants" / "infra/cli.py").exists()
+    stats.write_text("{}")
     assert report.main(["--prepare", "--root", str(project)]) == 0
+    assert stats.exists(), "nothing removed: the record stays"
