@@ -3,12 +3,14 @@
 Run ``python -m infra.profile_docs > docs/profile-reference.md`` (``make docs``). A test fails
 when the committed file is stale, so a profile value or reason cannot change on one layer
 without the change showing in review as a diff of this reference. Catalog defaults (no
-request); values a request may change are marked as such in their reason.
+request); values a request may change are marked as such in their reason, and the desktop
+layer is also shown under each schedule a request may choose.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from types import SimpleNamespace
 from typing import Any
 
 from infra.profiles import CATALOG, LAYERS, PROFILE_NAMES, resolve
@@ -53,7 +55,39 @@ def render() -> str:
         lines += [f"| {o.layer} | `{o.field}` | {o.owner} | `{o.resource}` | `{o.property}` | "
                   f"{cell(o.reason)} |" for o in bundle.runtime_owned()]
         lines.append("")
+    lines += _desktop_schedules()
     return "\n".join(lines)
+
+
+DESKTOP_FIELDS = ("start_schedule", "stop_schedule", "idle_stop_minutes")
+
+
+def _desktop_schedules() -> list[str]:
+    """The desktop layer under the schedules a request may choose instead of business-hours:
+    the one request field that changes which fields the clock, idle stop or nobody owns."""
+    lines = ["## Desktops by schedule", "",
+             "`desktops.schedule` in the request replaces the business-hours clock above. "
+             "The desktop layer of each profile under the other two schedules:", "",
+             "| schedule | profile | field | value | why |", "|---|---|---|---|---|"]
+    owned_rows: list[str] = []
+    for schedule in ("always-on", "on-demand"):
+        request = SimpleNamespace(desktops=SimpleNamespace(schedule=schedule))
+        for name in PROFILE_NAMES:
+            bundle = resolve(name, request)
+            record = bundle.layer("desktops")
+            owned = bundle.runtime_owned_fields()["desktops"]
+            for field in DESKTOP_FIELDS:
+                mark = " *runtime*" if field in owned else ""
+                lines.append(f"| {schedule} | {name} | `{field}`{mark} | "
+                             f"{cell(show(getattr(record, field)))} | "
+                             f"{cell(bundle.reason('desktops', field))} |")
+            owned_rows += [f"| {schedule} | {name} | `{o.field}` | `{o.resource}` | "
+                           f"`{o.property}` | {cell(o.reason)} |"
+                           for o in bundle.runtime_owned() if o.layer == "desktops"]
+    lines += ["", "Owned at run time on the desktop layer under those schedules:", "",
+              "| schedule | profile | field | resource | property | why |",
+              "|---|---|---|---|---|---|", *owned_rows, ""]
+    return lines
 
 
 if __name__ == "__main__":

@@ -12,7 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from infra.profiles.hours import WORK_DAYS, WORK_END_HOUR, WORK_START_HOUR, local_cron, utc_window
+from infra.profiles.hours import (
+    WORK_DAYS,
+    WORK_END_HOUR,
+    WORK_START_HOUR,
+    duration_text,
+    local_cron,
+    utc_window,
+)
 from infra.profiles.model import Budget, NodeWindow, RunnerWindow, ScheduledAction
 
 Setting = tuple[Any, str]
@@ -59,7 +66,7 @@ class ProfileSpec:
 
 def _common_karpenter(ctx: Context) -> LayerSettings:
     return {
-        "instance_types": (tuple(ctx.instance_types), ctx.why(
+        "instance_types": (ctx.instance_types, ctx.why(
             "instance_types", "catalog default: one A10G per node suits most team work")),
         "max_gpus": (ctx.max_gpus, ctx.why(
             "max_gpus", "catalog default quota; set gpu.max_gpus to change the pool's limit")),
@@ -74,11 +81,10 @@ def _working_hours_budget(ctx: Context, reasons: tuple[str, ...]) -> Budget:
 
 
 def _work_floor(nodes: int) -> NodeWindow:
-    start_minutes = WORK_START_HOUR * 60 - WARM_LEAD_MINUTES
+    hour, minute = divmod(WORK_START_HOUR * 60 - WARM_LEAD_MINUTES, 60)
     length = (WORK_END_HOUR - WORK_START_HOUR) * 60 + WARM_LEAD_MINUTES
-    return NodeWindow(
-        nodes=nodes, schedule=local_cron(start_minutes % 60, start_minutes // 60),
-        duration=f"{length // 60}h{length % 60}m" if length % 60 else f"{length // 60}h")
+    return NodeWindow(nodes=nodes, schedule=local_cron(minute, hour),
+                      duration=duration_text(length))
 
 
 def _runner_floor(minimum: int) -> RunnerWindow:

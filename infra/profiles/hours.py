@@ -65,9 +65,13 @@ def utc_window(timezone: str, days: str, start_hour: int, end_hour: int) -> tupl
     elif start >= 1440:
         start, shift = start - 1440, 1
     shifted = {(d + shift) % 7 for d in _parse_days(days)}
-    hours, minutes = divmod(length, 60)
-    duration = f"{hours}h{minutes}m" if minutes else f"{hours}h"
-    return f"{start % 60} {start // 60} * * {_render_days(shifted)}", duration
+    return f"{start % 60} {start // 60} * * {_render_days(shifted)}", duration_text(length)
+
+
+def duration_text(minutes: int) -> str:
+    """A duration as Karpenter budgets and the runner floor write it: "11h" or "11h15m"."""
+    hours, rest = divmod(minutes, 60)
+    return f"{hours}h{rest}m" if rest else f"{hours}h"
 
 
 def local_cron(minute: int, hour: int, days: str = WORK_DAYS) -> str:

@@ -173,3 +173,28 @@ def test_an_unknown_layer_is_named_with_the_known_ones() -> None:
     assert caught.value.args == (
         "unknown layer 'gpu'; expected one of: karpenter, asg, spark, notebooks, desktops, "
         "ci_runners",)
+
+
+def test_an_unknown_profile_is_named_with_the_known_ones() -> None:
+    with pytest.raises(KeyError) as caught:
+        resolve("batch")
+    assert caught.value.args[0] == (
+        "unknown profile 'batch'; expected one of: " + ", ".join(PROFILE_NAMES))
+
+
+@pytest.mark.parametrize("profile", PROFILE_NAMES)
+def test_emr_core_size_is_runtime_owned_only_when_scaling_can_move_it(profile: str) -> None:
+    """With the ceiling at the floor, managed scaling never resizes the core group: ignoring
+    changes to its size would only hide the request's own size changes from `pulumi up`."""
+    emr = "aws:emr/cluster:Cluster"
+    for executors in (1, 2, 3, 40):
+        bundle = resolve(profile, request(spark={"max_executors": executors}))
+        can_move = bundle.spark.emr_managed_scaling_max_units > \
+            bundle.spark.emr_managed_scaling_min_units
+        assert ("emr_managed_scaling_min_units" in bundle.runtime_owned_fields()["spark"]) \
+            is can_move, (profile, executors)
+        assert bundle.ignore_changes(emr) == (["coreInstanceGroup.instanceCount"]
+                                              if can_move else [])
+    assert any(resolve(profile, request(spark={"max_executors": n})).spark
+               .emr_managed_scaling_max_units == resolve(profile).spark
+               .emr_managed_scaling_min_units for n in (1, 2)), "the equal case is tested"
