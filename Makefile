@@ -68,7 +68,7 @@ test-fast: $(TEST_STAMP) lint
 ## Mutation testing of the modules that carry the promises; prints the score per module and
 ## fails under 85%. Slow (see README): results are kept in mutants/, so a second run only
 ## tests the mutants of functions that changed. Survivors explained in mutation/equivalents.toml.
-mutation: $(MUTATION_STAMP)
+mutation: $(MUTATION_STAMP) system-deps
 	$(BIN)/python scripts/mutation_report.py --prepare
 	nice -n 10 $(BIN)/mutmut run --max-children $(MUTATION_JOBS) $(MUTANTS)
 	$(BIN)/python scripts/mutation_report.py --fail-under 85
