@@ -192,3 +192,62 @@ def test_a_missing_field_is_reported_at_the_key_of_its_section(repo: Path) -> No
     path = write(repo, GOOD_TEAM.replace(", max_gpus: 16}", "}"))
     assert [(p.line, p.col, p.path, p.message) for p in load(path).problems] == [
         (17, 5, "gpu.max_gpus", "required field is missing")]
+
+
+PLATFORM_PROD = (Path(__file__).resolve().parents[2] / "stacks" /
+                 "Pulumi.platform-prod.yaml").read_text(encoding="utf-8")
+WITH_PLATFORM_DEV = GOOD_TEAM.replace("    environment: prod\n",
+                                      "    environment: prod\n    platform: platform-dev\n")
+
+# (name, the other files in stacks/, the team file, every problem of the team file): the rules
+# that look across files, each at the field to change.
+ACROSS_FILES: list[tuple[str, dict[str, str], str, list[tuple[int, int, str, str]]]] = [
+    ("the platform file holds a team", {"Pulumi.platform-prod.yaml": GOOD_TEAM}, GOOD_TEAM,
+     [(4, 5, "platform", "Pulumi.platform-prod.yaml is not a platform stack (no "
+                         "teamstack:platform)"),
+      (4, 11, "team", "team 'nlp' already has a prod stack in Pulumi.platform-prod.yaml")]),
+    ("a platform of another environment",
+     {"Pulumi.platform-dev.yaml": PLATFORM_PROD.replace("environment: prod", "environment: dev")},
+     WITH_PLATFORM_DEV,
+     [(6, 15, "platform", "platform 'platform-dev' is for environment 'dev', not 'prod'")]),
+    ("a platform in another region",
+     {"Pulumi.platform-prod.yaml": PLATFORM_PROD.replace("eu-west-1", "us-east-1")}, GOOD_TEAM,
+     [(2, 15, "aws:region", "region 'eu-west-1' differs from the platform's 'us-east-1'; a "
+                            "team runs in its platform's region")]),
+    # A broken file beside is that file's problem alone, reported when it is validated.
+    ("a list beside", {"Pulumi.platform-prod.yaml": PLATFORM_PROD, "Pulumi.junk-prod.yaml":
+                       "- a\n"}, GOOD_TEAM, []),
+    ("a file without config beside", {"Pulumi.platform-prod.yaml": PLATFORM_PROD,
+                                      "Pulumi.junk-prod.yaml": "config: 5\n"}, GOOD_TEAM, []),
+    ("the same team in another environment",
+     {"Pulumi.platform-prod.yaml": PLATFORM_PROD,
+      "Pulumi.nlp-dev.yaml": GOOD_TEAM.replace("environment: prod", "environment: dev")},
+     GOOD_TEAM, []),
+    ("members that collide",
+     {"Pulumi.platform-prod.yaml": PLATFORM_PROD},
+     GOOD_TEAM.replace("      - {name: alice, email: alice@example.com, desktop: gpu-small}\n",
+                       "      - {name: alice, email: alice@example.com, desktop: gpu-small}\n"
+                       "      - {name: alice, email: alice@example.com}\n"
+                       "      - {name: bob, email: bob@example.com, uid: 10001}\n"
+                       "      - {name: cy, email: cy@example.com, uid: 10005}\n"
+                       "      - {name: di, email: di@example.com}\n"),
+     [(11, 16, "members[1].name", "member name 'alice' is already used by members[0]"),
+      (11, 30, "members[1].email",
+       "e-mail address 'alice@example.com' is already used by members[0]"),
+      (12, 50, "members[2].uid", "uid 10001 is already used by members[0]"),
+      # di's uid is the default of her place, 10001 + 4: the one cy set by hand.
+      (14, 9, "members[4].uid", "uid 10005 is already used by members[3]")]),
+]
+
+
+@pytest.mark.parametrize(("name", "others", "team", "expected"), ACROSS_FILES,
+                         ids=[row[0] for row in ACROSS_FILES])
+def test_rules_across_files_point_at_the_field_to_change(
+        tmp_path: Path, name: str, others: dict[str, str], team: str,
+        expected: list[tuple[int, int, str, str]]) -> None:
+    stacks = tmp_path / "stacks"
+    stacks.mkdir()
+    for file_name, text in others.items():
+        (stacks / file_name).write_text(text, encoding="utf-8")
+    path = write(stacks, team)
+    assert [(p.line, p.col, p.path, p.message) for p in load(path).problems] == expected
