@@ -65,7 +65,7 @@ class SourceMap:
     keys: dict[Path, tuple[int, int]] = field(default_factory=dict)
     values: dict[Path, tuple[int, int]] = field(default_factory=dict)
 
-    def locate(self, path: Path, *, key: bool = False) -> tuple[int, int]:
+    def locate(self, path: Path, *, key: bool) -> tuple[int, int]:
         """Best position for a path: the exact key/value, else the nearest ancestor."""
         table = (self.keys, self.values) if key else (self.values, self.keys)
         probe = tuple(path)

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from infra.errors import CheckFailed
 from infra.stackfile import _data_path, load, load_or_raise
+from infra.yamlsource import SourceMap, parse
 
 from .test_request import GOOD_TEAM, repo, write  # noqa: F401  (repo is a fixture)
 
@@ -251,3 +252,19 @@ def test_rules_across_files_point_at_the_field_to_change(
         (stacks / file_name).write_text(text, encoding="utf-8")
     path = write(stacks, team)
     assert [(p.line, p.col, p.path, p.message) for p in load(path).problems] == expected
+
+
+def test_every_path_has_a_position_the_nearest_written_ancestor() -> None:
+    """A problem about a field that is not in the file (missing, or under a missing section)
+    points at the closest thing the user did write, never at nothing."""
+    source = parse("a:\n  b:\n    x: 1\nc: 2\n", "f.yaml").source
+    assert source.locate(("a", "b", "x"), key=True) == (3, 5)
+    assert source.locate(("a", "b", "x"), key=False) == (3, 8)
+    assert source.locate(("a", "b", "c"), key=False) == (3, 5)
+    # Two levels below what exists: the value of a.b, one level up at a time.
+    assert source.locate(("a", "b", "c", "d"), key=False) == (3, 5)
+    assert source.locate(("a", "b", "c", "d"), key=True) == (2, 3)
+    assert source.locate(("zzz", "y"), key=True) == (1, 1)
+    # A map with nothing in it (a file that did not parse): the start of the file.
+    assert SourceMap("f.yaml").locate(("a", "b"), key=True) == (1, 1)
+    assert SourceMap("f.yaml").locate((), key=False) == (1, 1)
