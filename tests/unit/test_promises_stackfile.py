@@ -268,3 +268,50 @@ def test_every_path_has_a_position_the_nearest_written_ancestor() -> None:
     # A map with nothing in it (a file that did not parse): the start of the file.
     assert SourceMap("f.yaml").locate(("a", "b"), key=True) == (1, 1)
     assert SourceMap("f.yaml").locate((), key=False) == (1, 1)
+
+
+RULE = ("stack files are named Pulumi.<stack>.yaml, the stack name in lowercase letters, "
+        "digits and hyphens")
+
+
+@pytest.mark.parametrize(("file_name", "why"), [
+    ("pulumi.nlp-prod.yaml", "the name must start with 'Pulumi.' exactly (Pulumi would not "
+                             "read it)"),
+    ("PULUMI.nlp-prod.yaml", "the name must start with 'Pulumi.' exactly (Pulumi would not "
+                             "read it)"),
+    ("Pulumi.nlp-prod.yml", "the name must end in '.yaml' (Pulumi would not read this file)"),
+    ("Pulumi.nlp-prod.YAML", "the name must end in '.yaml' (Pulumi would not read this file)"),
+    ("Pulumi.NLP-prod.yaml", "'NLP-prod' is not a valid stack name"),
+    ("Pulumi.nlp_prod.yaml", "'nlp_prod' is not a valid stack name"),
+])
+def test_a_file_pulumi_would_not_read_is_named_as_the_problem(
+        repo: Path, file_name: str, why: str) -> None:  # noqa: F811
+    """The file name is the stack name: a misnamed file would silently never deploy."""
+    path = write(repo, GOOD_TEAM, name=file_name)
+    problems = load(path).problems
+    assert (problems[0].file, problems[0].line, problems[0].col, problems[0].path,
+            problems[0].message) == (str(path), 1, 1, "", f"{RULE}; {why}")
+
+
+@pytest.mark.parametrize(("file_name", "field", "message"), [
+    ("Pulumi.nlp-dev.yaml", "environment",
+     "team 'nlp' and environment 'prod' do not match the file name Pulumi.nlp-dev.yaml "
+     "(expected Pulumi.nlp-prod.yaml)"),
+    ("Pulumi.cv-prod.yaml", "team",
+     "team 'nlp' and environment 'prod' do not match the file name Pulumi.cv-prod.yaml "
+     "(expected Pulumi.nlp-prod.yaml)"),
+])
+def test_a_team_file_named_for_another_stack_names_the_field_to_change(
+        repo: Path, file_name: str, field: str, message: str) -> None:  # noqa: F811
+    path = write(repo, GOOD_TEAM, name=file_name)
+    assert [(p.path, p.message) for p in load(path).problems] == [(field, message)]
+
+
+def test_a_platform_file_named_for_another_environment_says_its_name(tmp_path: Path) -> None:
+    stacks = tmp_path / "stacks"
+    stacks.mkdir()
+    path = stacks / "Pulumi.platform-dev.yaml"
+    path.write_text(PLATFORM_PROD, encoding="utf-8")
+    assert [(p.line, p.col, p.path, p.message) for p in load(path).problems] == [
+        (5, 18, "environment", "environment 'prod' does not match the file name: a platform "
+                               "stack for 'prod' is Pulumi.platform-prod.yaml")]
