@@ -68,8 +68,8 @@ def _check_cidr(value: str) -> str:
 
 
 def _check_gpu_type(item: str) -> str:
-    family = item.split(".", 1)[0]
-    if "." not in item or family not in GPU_FAMILIES:
+    family, dot, size = item.partition(".")
+    if not dot or not size or "." in size or family not in GPU_FAMILIES:
         raise ValueError(f"{shown(item)} is not a GPU instance type; expected a family of "
                          f"{', '.join(GPU_FAMILIES)} (e.g. g5.xlarge)")
     return item

@@ -83,6 +83,14 @@ TEAM_REFUSALS: list[tuple[str, Loc, Any, Loc, str]] = [
      ("storage", "buckets", 2, "encrypted"),
      "encryption at rest cannot be turned off: every bucket uses SSE-KMS under the team key so "
      "access is auditable and revocable"),
+    *[(f"GPU type {bad!r}", ("gpu", "instance_types"), ["g5.xlarge", bad],
+       ("gpu", "instance_types", 1),
+       f"{shown(bad)} is not a GPU instance type; expected a family of g4dn, g5, g6, g6e, gr6, "
+       "p3, p4d, p4de, p5, p5e, p5en (e.g. g5.xlarge)")
+      for bad in ("m6i.large", "g5", "g5.", "g5.xlarge.extra", ".xlarge")],
+    ("unknown profile", ("gpu", "profile"), "experimnt", ("gpu", "profile"),
+     "unknown profile 'experimnt'; expected one of: interactive, experiment, "
+     "scheduled-retrain, adhoc-training, service"),
     ("a type twice", ("gpu", "instance_types"), ["g5.xlarge", "g6.xlarge", "g5.xlarge"],
      ("gpu", "instance_types"), "instance types are listed more than once"),
     ("not cron", ("spark", "schedule"), "every night", ("spark", "schedule"),
