@@ -9,13 +9,14 @@ exact problem it must produce. YAML types values itself, so `max_gpus: true`, `.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from infra.errors import CheckFailed
-from infra.stackfile import _data_path, load, load_or_raise
+from infra.stackfile import _data_path, load, load_or_raise, peek
 from infra.yamlsource import SourceMap, parse
 
 from .test_request import GOOD_TEAM, repo, write  # noqa: F401  (repo is a fixture)
@@ -220,6 +221,9 @@ ACROSS_FILES: list[tuple[str, dict[str, str], str, list[tuple[int, int, str, str
                        "- a\n"}, GOOD_TEAM, []),
     ("a file without config beside", {"Pulumi.platform-prod.yaml": PLATFORM_PROD,
                                       "Pulumi.junk-prod.yaml": "config: 5\n"}, GOOD_TEAM, []),
+    ("a platform whose region is broken: its own problem",
+     {"Pulumi.platform-prod.yaml": PLATFORM_PROD.replace("aws:region: eu-west-1",
+                                                         "aws:region: 5")}, GOOD_TEAM, []),
     ("the same team in another environment",
      {"Pulumi.platform-prod.yaml": PLATFORM_PROD,
       "Pulumi.nlp-dev.yaml": GOOD_TEAM.replace("environment: prod", "environment: dev")},
@@ -315,3 +319,14 @@ def test_a_platform_file_named_for_another_environment_says_its_name(tmp_path: P
     assert [(p.line, p.col, p.path, p.message) for p in load(path).problems] == [
         (5, 18, "environment", "environment 'prod' does not match the file name: a platform "
                                "stack for 'prod' is Pulumi.platform-prod.yaml")]
+
+
+def test_a_stack_file_changed_on_disk_is_read_again(tmp_path: Path) -> None:
+    """One process plans the base and the head of a pull request: the cross-file rules must
+    see the head's platform, not the base's they looked at first."""
+    path = tmp_path / "Pulumi.platform-prod.yaml"
+    path.write_text(PLATFORM_PROD, encoding="utf-8")
+    assert peek(path) == ("platform", "platform", "prod", "eu-west-1")
+    path.write_text(PLATFORM_PROD.replace("eu-west-1", "us-east-1"), encoding="utf-8")
+    os.utime(path, (1_700_000_000, 1_700_000_000))
+    assert peek(path) == ("platform", "platform", "prod", "us-east-1")
