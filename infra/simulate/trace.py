@@ -109,7 +109,7 @@ def _shown(text: str) -> str:
 
 
 def _number(text: str, where: str, column: str, problems: list[str], *,
-            positive: bool = False, most: float = math.inf, unit: str = "") -> float | None:
+            most: float = math.inf, unit: str = "") -> float | None:
     try:
         value = float(text) if len(text) <= 64 else math.nan
     except ValueError:
@@ -118,9 +118,8 @@ def _number(text: str, where: str, column: str, problems: list[str], *,
     if not math.isfinite(value):
         problems.append(f"{where}: column {column}: {_shown(text)} is not a finite number")
         return None
-    if value < 0 or (positive and value == 0):
-        need = "greater than 0" if positive else "0 or more"
-        problems.append(f"{where}: column {column}: {text} must be {need}")
+    if value < 0:
+        problems.append(f"{where}: column {column}: {text} must be 0 or more")
         return None
     if value > most:
         problems.append(f"{where}: column {column}: {value:g} is more than the {most:g}{unit} "
