@@ -61,6 +61,7 @@ def write_gpu(path: Path, profile: str, instance_types: list[str], max_gpus: int
         first = request.lc.key("gpu")[0]
         last = _section_end(lines, first, request.lc.col)
         flow = gpu.fa.flow_style()
+        _drop_comment_lines_after(gpu)
     else:
         gpu = CommentedMap()
         first = last = _section_end(lines, request.lc.line, request.lc.col - 1)
@@ -83,6 +84,23 @@ def write_gpu(path: Path, profile: str, instance_types: list[str], max_gpus: int
         _replace(path, text)
         raise CheckFailed(f"{path}: the recommended sizing would not validate; file left "
                           "unchanged", [str(p) for p in checked.problems])
+
+
+def _drop_comment_lines_after(node: Any) -> None:
+    """Forget the blank and comment lines ruamel attached to the last value of ``node``.
+
+    They follow the section in the file, so the file keeps them (``_section_end`` stops
+    before them); dumped again with the section they would be written twice, and once more
+    at each write. A comment on the last value's own line is kept.
+    """
+    while isinstance(node, CommentedMap | CommentedSeq) and len(node):
+        last = next(reversed(node)) if isinstance(node, CommentedMap) else len(node) - 1
+        slot = 2 if isinstance(node, CommentedMap) else 0
+        tokens = node.ca.items.get(last)
+        if tokens and tokens[slot] is not None:
+            own_line, newline, _ = tokens[slot].value.partition("\n")
+            tokens[slot].value = own_line + newline
+        node = node[last]
 
 
 def _section_end(lines: list[str], first: int, column: int) -> int:
