@@ -44,7 +44,7 @@ def read_gpu(path: Path) -> dict[str, Any]:
 def write_gpu(path: Path, profile: str, instance_types: list[str], max_gpus: int) -> None:
     """Set the gpu section's sizing in place; CheckFailed (file untouched) if it would not
     validate."""
-    yaml = YAML(typ="rt")
+    yaml = YAML()  # round trip: ruamel's default type keeps comments and layout
     yaml.preserve_quotes = True
     yaml.width = 4096
     yaml.indent(mapping=2, sequence=4, offset=2)
