@@ -86,21 +86,18 @@ def write_gpu(path: Path, profile: str, instance_types: list[str], max_gpus: int
                           "unchanged", [str(p) for p in checked.problems])
 
 
-def _drop_comment_lines_after(node: Any) -> None:
-    """Forget the blank and comment lines ruamel attached to the last value of ``node``.
+def _drop_comment_lines_after(gpu: CommentedMap) -> None:
+    """Forget the blank and comment lines ruamel attached to the section's last value.
 
     They follow the section in the file, so the file keeps them (``_section_end`` stops
     before them); dumped again with the section they would be written twice, and once more
-    at each write. A comment on the last value's own line is kept.
+    at each write. A comment on the last value's own line is kept. (A block list's comments
+    hang on its last item, but the only list, ``instance_types``, is replaced anyway.)
     """
-    while isinstance(node, CommentedMap | CommentedSeq) and len(node):
-        last = next(reversed(node)) if isinstance(node, CommentedMap) else len(node) - 1
-        slot = 2 if isinstance(node, CommentedMap) else 0
-        tokens = node.ca.items.get(last)
-        if tokens and tokens[slot] is not None:
-            own_line, newline, _ = tokens[slot].value.partition("\n")
-            tokens[slot].value = own_line + newline
-        node = node[last]
+    tokens = gpu.ca.items.get(next(reversed(gpu), None))
+    if tokens and tokens[2] is not None:
+        own_line, newline, _ = tokens[2].value.partition("\n")
+        tokens[2].value = own_line + newline
 
 
 def _section_end(lines: list[str], first: int, column: int) -> int:

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -128,6 +129,26 @@ def test_a_comment_inside_the_section_at_any_indentation_stays_inside(tmp_path):
         "    gpu:", "      profile: service", "# sized by hand", "      max_gpus: 4",
         "      instance_types: [g6.xlarge]", "    notebooks: {profile: interactive}"]
     assert load(path).problems == []
+
+
+def test_a_comment_on_the_last_value_line_is_kept_and_the_one_after_once(tmp_path):
+    path = _stack(tmp_path, HEAD + "    gpu:\n      instance_types: [g5.xlarge]\n"
+                  "      max_gpus: 64  # the cap\n    # the end\n")
+    write_gpu(path, "experiment", ["g6.xlarge"], 2)
+    lines = path.read_text(encoding="utf-8")[len(HEAD):].splitlines()
+    # ruamel places the comment near its old column; that it is there, once, is the promise.
+    assert [re.sub(r"(\S) +#", r"\1 #", line) for line in lines] == [
+        "    gpu:", "      instance_types: [g6.xlarge]", "      max_gpus: 2 # the cap",
+        "      profile: experiment", "    # the end"]
+
+
+def test_an_empty_section_is_filled(tmp_path):
+    path = _stack(tmp_path, HEAD + "    gpu: {}\n    # the end\n")
+    write_gpu(path, "experiment", ["g6.xlarge"], 2)
+    assert read_gpu(path) == {"timezone": "UTC", "region": "eu-west-1", "profile": "experiment",
+                              "instance_types": ["g6.xlarge"], "max_gpus": 2}
+    assert path.read_text(encoding="utf-8").startswith(HEAD)
+    assert path.read_text(encoding="utf-8").endswith("      max_gpus: 2\n    # the end\n")
 
 
 # (stack file, what read_gpu gives)
