@@ -81,9 +81,10 @@ class Trace:
         return max(s + d for s, d in zip(self.submit, self.duration, strict=True)) - self.submit[0]
 
 
-def _open_rows(path: Path) -> tuple[csv.reader, list[str], object]:
+def _open_rows(path: Path, columns: tuple[str, ...]) -> tuple[csv.reader, list[str], object]:
     """A CSV reader over the file's lines, decoded one by one so that a bad byte is reported
-    at its own line (``Unreadable.line``), and the header."""
+    at its own line (``Unreadable.line``), and the header (``columns`` are those the caller
+    needs, named if the file is empty)."""
     try:
         handle = open_regular(path, MAX_TRACE_BYTES)
     except Unreadable as exc:
@@ -94,7 +95,7 @@ def _open_rows(path: Path) -> tuple[csv.reader, list[str], object]:
     except StopIteration:
         handle.close()
         raise UserError(f"{path}: the file is empty (expected a header with "
-                        f"{', '.join(REQUIRED_COLUMNS)})") from None
+                        f"{', '.join(columns)})") from None
     except Unreadable as exc:
         handle.close()
         raise UserError(f"{path}:{exc.line}: {exc.message}") from None
@@ -131,7 +132,7 @@ def _number(text: str, where: str, column: str, problems: list[str], *,
 def load_trace(path: str | Path) -> Trace:
     """Read a per-job trace; raises ``UserError`` naming the line and column of each problem."""
     path = Path(path)
-    reader, header, handle = _open_rows(path)
+    reader, header, handle = _open_rows(path, REQUIRED_COLUMNS)
     with handle:
         missing = [c for c in REQUIRED_COLUMNS if c not in header]
         if missing:
@@ -211,7 +212,7 @@ def expand_counts(path: str | Path) -> Trace:
     so the source's own queueing is not replayed.
     """
     path = Path(path)
-    reader, header, handle = _open_rows(path)
+    reader, header, handle = _open_rows(path, COUNT_COLUMNS)
     with handle:
         missing = [c for c in COUNT_COLUMNS if c not in header]
         if missing:

@@ -162,3 +162,53 @@ def test_a_throughput_file_written_by_csv_round_trips(tmp_path):
         writer.writerow(COUNT_HEADER.split(","))
         writer.writerow(["2020-04-01 00:00:00", "1", "0", "2"])
     assert _jobs(path) == [(300.0, 300.0, 2.0)]
+
+
+# (data rows, the notes the trace carries: exactly)
+JOB_NOTES = [
+    pytest.param(["0,10,1"], [], id="nothing-skipped-no-note"),
+    pytest.param(["0,10,1", "5,,2", "6,,1"],
+                 ["skipped 2 rows with an empty duration_s (jobs that never ran)"],
+                 id="never-ran-counted"),
+    pytest.param(["0,10,1", "1,10,0", "5,,2"],
+                 ["skipped 1 rows with num_gpus = 0 (CPU-only)",
+                  "skipped 1 rows with an empty duration_s (jobs that never ran)"],
+                 id="cpu-and-never-ran-counted"),
+]
+
+
+@pytest.mark.parametrize(("rows", "notes"), JOB_NOTES)
+def test_skipped_rows_are_counted_in_the_notes(tmp_path, rows, notes):
+    trace = load_trace(_write(tmp_path, ["submit_time_s,duration_s,num_gpus", *rows]))
+    assert trace.notes == notes
+    assert trace.skipped_no_gpu == sum("num_gpus = 0" in n for n in notes)
+
+
+def test_a_header_with_a_byte_order_mark_is_read(tmp_path):
+    """Spreadsheets save CSV as UTF-8 with a byte order mark; the first column is found."""
+    path = tmp_path / "excel.csv"
+    path.write_bytes("\ufeffsubmit_time_s,duration_s,num_gpus\r\n3,10,2\r\n".encode())
+    trace = load_trace(path)
+    assert list(zip(trace.submit, trace.duration, trace.gpus, strict=True)) == [
+        (3.0, 10.0, 2.0)]
+
+
+@pytest.mark.parametrize(("loader", "columns"), [
+    (load_trace, "submit_time_s, duration_s, num_gpus"),
+    (expand_counts, "time, start_gpu_job, end_gpu_job, start_gpu_num"),
+])
+def test_an_empty_file_is_refused_naming_the_columns_expected(tmp_path, loader, columns):
+    path = tmp_path / "empty.csv"
+    path.write_bytes(b"")
+    with pytest.raises(UserError) as error:
+        loader(path)
+    assert str(error.value) == f"{path}: the file is empty (expected a header with {columns})"
+
+
+def test_an_unreadable_job_row_is_named_by_its_line(tmp_path):
+    path = _write(tmp_path, ["submit_time_s,duration_s,num_gpus", "0,10,1",
+                             "0,10," + "9" * 131073])
+    with pytest.raises(UserError) as error:
+        load_trace(path)
+    assert error.value.lines == [f"{path}:3: unreadable row: field larger than field limit "
+                                 "(131072)"]
