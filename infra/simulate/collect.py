@@ -82,8 +82,10 @@ class Prometheus:
         except (urllib.error.URLError, OSError, TimeoutError) as exc:
             reason = getattr(exc, "reason", exc)
             raise ToolError(f"cannot reach Prometheus at {self.url}: {reason}") from None
-        except json.JSONDecodeError:
-            raise ToolError(f"{self.url} did not answer with Prometheus API JSON") from None
+        except ValueError:  # not UTF-8, or not JSON
+            body = None
+        if not isinstance(body, dict):
+            raise ToolError(f"{self.url} did not answer with Prometheus API JSON")
         if body.get("status") != "success":
             raise ToolError(f"Prometheus at {self.url}: {body.get('errorType', 'error')}: "
                             f"{body.get('error', 'query failed')}")

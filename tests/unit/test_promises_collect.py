@@ -149,6 +149,12 @@ FAILURES = [
     pytest.param(200, b"<html>login</html>", 2,
                  "teamstack: error: {url} did not answer with Prometheus API JSON\n",
                  id="not-json"),
+    pytest.param(200, b"[]", 2,
+                 "teamstack: error: {url} did not answer with Prometheus API JSON\n",
+                 id="json-but-not-an-object"),
+    pytest.param(200, b"\xff\xfe{}", 2,
+                 "teamstack: error: {url} did not answer with Prometheus API JSON\n",
+                 id="not-utf-8"),
     pytest.param(400, b'{"status":"error","error":"bad query"}', 2,
                  "teamstack: error: Prometheus at {url} answered HTTP 400 to "
                  + repr(CREATED_QUERY) + ': {"status":"error","error":"bad query"}\n',
