@@ -89,7 +89,11 @@ class Prometheus:
         if body.get("status") != "success":
             raise ToolError(f"Prometheus at {self.url}: {body.get('errorType', 'error')}: "
                             f"{body.get('error', 'query failed')}")
-        return list(body.get("data", {}).get("result", []))
+        data = body.get("data")
+        result = data.get("result", []) if isinstance(data, dict) else None
+        if not isinstance(result, list):
+            raise ToolError(f"{self.url} did not answer with Prometheus API JSON")
+        return result
 
     def last_values(self, metric: str, selector: str, start: float, end: float,
                     step: float = STEP_S, by: str = "pod") -> dict[str, float]:

@@ -163,6 +163,12 @@ FAILURES = [
                  "no kube_pod_created series for namespace 'ml' at {url} in the window "
                  "asked: is kube-state-metrics scraped, and is the namespace right?\n",
                  id="success-without-result-is-no-series"),
+    pytest.param(200, b'{"status": "success", "data": []}', 2,
+                 "teamstack: error: {url} did not answer with Prometheus API JSON\n",
+                 id="success-with-data-not-an-object"),
+    pytest.param(200, b'{"status": "success", "data": {"result": 3}}', 2,
+                 "teamstack: error: {url} did not answer with Prometheus API JSON\n",
+                 id="success-with-result-not-a-list"),
 ]
 
 
