@@ -25,6 +25,7 @@ import re
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from infra.errors import ToolError, UserError
@@ -81,28 +82,42 @@ class Prometheus:
         except (urllib.error.URLError, OSError, TimeoutError) as exc:
             reason = getattr(exc, "reason", exc)
             raise ToolError(f"cannot reach Prometheus at {self.url}: {reason}") from None
-        except json.JSONDecodeError:
-            raise ToolError(f"{self.url} did not answer with Prometheus API JSON") from None
+        except ValueError:  # not UTF-8, or not JSON
+            body = None
+        if not isinstance(body, dict):
+            raise ToolError(f"{self.url} did not answer with Prometheus API JSON")
         if body.get("status") != "success":
             raise ToolError(f"Prometheus at {self.url}: {body.get('errorType', 'error')}: "
                             f"{body.get('error', 'query failed')}")
-        return list(body.get("data", {}).get("result", []))
+        data = body.get("data")
+        result = data.get("result", []) if isinstance(data, dict) else None
+        if not isinstance(result, list):
+            raise ToolError(f"{self.url} did not answer with Prometheus API JSON")
+        return result
 
     def last_values(self, metric: str, selector: str, start: float, end: float,
                     step: float = STEP_S, by: str = "pod") -> dict[str, float]:
         """The last value of ``metric{selector}`` per ``by`` label, paginated over time."""
         query = f"max by ({by}) (last_over_time({metric}{{{selector}}}[{step:g}s]))"
         found: dict[str, float] = {}
-        t = start
-        while t < end:
-            window_end = min(end, t + WINDOW_S)
+        for t, window_end in _windows(start, end, step):
             for series in self.query_range(query, t, window_end, step):
                 key = series.get("metric", {}).get(by)
                 values = series.get("values") or []
                 if key is not None and values:
                     found[key] = float(values[-1][1])
-            t = window_end + step
         return found
+
+
+def _windows(start: float, end: float, step: float) -> Iterator[tuple[float, float]]:
+    """``[start, end]`` cut into query windows of at most ``WINDOW_S``, each starting one step
+    after the previous one ends, so every step from ``start`` to ``end`` is evaluated once
+    (``end`` included: the pods of the last minute count too)."""
+    t = start
+    while t <= end:
+        window_end = min(end, t + WINDOW_S)
+        yield t, window_end
+        t = window_end + step
 
 
 def collect_pods(prom: Prometheus, namespace: str, start: float, end: float) -> list[Pod]:
@@ -131,17 +146,14 @@ def _sum_gpus(prom: Prometheus, selector: str, start: float, end: float) -> dict
     """GPUs per pod: the containers' requests summed (the last value seen per container)."""
     query_selector = f'{selector},resource="{GPU_RESOURCE}"'
     found: dict[str, float] = {}
-    t = start
     query = (f"sum by (pod) (max by (pod, container) (last_over_time("
              f"kube_pod_container_resource_requests{{{query_selector}}}[{STEP_S:g}s])))")
-    while t < end:
-        window_end = min(end, t + WINDOW_S)
+    for t, window_end in _windows(start, end, STEP_S):
         for series in prom.query_range(query, t, window_end, STEP_S):
             pod = series.get("metric", {}).get("pod")
             values = series.get("values") or []
             if pod is not None and values:
                 found[pod] = max(found.get(pod, 0.0), float(values[-1][1]))
-        t = window_end + STEP_S
     return found
 
 

@@ -44,7 +44,7 @@ def read_gpu(path: Path) -> dict[str, Any]:
 def write_gpu(path: Path, profile: str, instance_types: list[str], max_gpus: int) -> None:
     """Set the gpu section's sizing in place; CheckFailed (file untouched) if it would not
     validate."""
-    yaml = YAML(typ="rt")
+    yaml = YAML()  # round trip: ruamel's default type keeps comments and layout
     yaml.preserve_quotes = True
     yaml.width = 4096
     yaml.indent(mapping=2, sequence=4, offset=2)
@@ -61,6 +61,7 @@ def write_gpu(path: Path, profile: str, instance_types: list[str], max_gpus: int
         first = request.lc.key("gpu")[0]
         last = _section_end(lines, first, request.lc.col)
         flow = gpu.fa.flow_style()
+        _drop_comment_lines_after(gpu)
     else:
         gpu = CommentedMap()
         first = last = _section_end(lines, request.lc.line, request.lc.col - 1)
@@ -83,6 +84,20 @@ def write_gpu(path: Path, profile: str, instance_types: list[str], max_gpus: int
         _replace(path, text)
         raise CheckFailed(f"{path}: the recommended sizing would not validate; file left "
                           "unchanged", [str(p) for p in checked.problems])
+
+
+def _drop_comment_lines_after(gpu: CommentedMap) -> None:
+    """Forget the blank and comment lines ruamel attached to the section's last value.
+
+    They follow the section in the file, so the file keeps them (``_section_end`` stops
+    before them); dumped again with the section they would be written twice, and once more
+    at each write. A comment on the last value's own line is kept. (A block list's comments
+    hang on its last item, but the only list, ``instance_types``, is replaced anyway.)
+    """
+    tokens = gpu.ca.items.get(next(reversed(gpu), None))
+    if tokens and tokens[2] is not None:
+        own_line, newline, _ = tokens[2].value.partition("\n")
+        tokens[2].value = own_line + newline
 
 
 def _section_end(lines: list[str], first: int, column: int) -> int:

@@ -81,9 +81,10 @@ class Trace:
         return max(s + d for s, d in zip(self.submit, self.duration, strict=True)) - self.submit[0]
 
 
-def _open_rows(path: Path) -> tuple[csv.reader, list[str], object]:
+def _open_rows(path: Path, columns: tuple[str, ...]) -> tuple[csv.reader, list[str], object]:
     """A CSV reader over the file's lines, decoded one by one so that a bad byte is reported
-    at its own line (``Unreadable.line``), and the header."""
+    at its own line (``Unreadable.line``), and the header (``columns`` are those the caller
+    needs, named if the file is empty)."""
     try:
         handle = open_regular(path, MAX_TRACE_BYTES)
     except Unreadable as exc:
@@ -94,7 +95,7 @@ def _open_rows(path: Path) -> tuple[csv.reader, list[str], object]:
     except StopIteration:
         handle.close()
         raise UserError(f"{path}: the file is empty (expected a header with "
-                        f"{', '.join(REQUIRED_COLUMNS)})") from None
+                        f"{', '.join(columns)})") from None
     except Unreadable as exc:
         handle.close()
         raise UserError(f"{path}:{exc.line}: {exc.message}") from None
@@ -109,7 +110,7 @@ def _shown(text: str) -> str:
 
 
 def _number(text: str, where: str, column: str, problems: list[str], *,
-            positive: bool = False, most: float = math.inf, unit: str = "") -> float | None:
+            most: float = math.inf, unit: str = "") -> float | None:
     try:
         value = float(text) if len(text) <= 64 else math.nan
     except ValueError:
@@ -118,9 +119,8 @@ def _number(text: str, where: str, column: str, problems: list[str], *,
     if not math.isfinite(value):
         problems.append(f"{where}: column {column}: {_shown(text)} is not a finite number")
         return None
-    if value < 0 or (positive and value == 0):
-        need = "greater than 0" if positive else "0 or more"
-        problems.append(f"{where}: column {column}: {text} must be {need}")
+    if value < 0:
+        problems.append(f"{where}: column {column}: {text} must be 0 or more")
         return None
     if value > most:
         problems.append(f"{where}: column {column}: {value:g} is more than the {most:g}{unit} "
@@ -132,7 +132,7 @@ def _number(text: str, where: str, column: str, problems: list[str], *,
 def load_trace(path: str | Path) -> Trace:
     """Read a per-job trace; raises ``UserError`` naming the line and column of each problem."""
     path = Path(path)
-    reader, header, handle = _open_rows(path)
+    reader, header, handle = _open_rows(path, REQUIRED_COLUMNS)
     with handle:
         missing = [c for c in REQUIRED_COLUMNS if c not in header]
         if missing:
@@ -212,7 +212,7 @@ def expand_counts(path: str | Path) -> Trace:
     so the source's own queueing is not replayed.
     """
     path = Path(path)
-    reader, header, handle = _open_rows(path)
+    reader, header, handle = _open_rows(path, COUNT_COLUMNS)
     with handle:
         missing = [c for c in COUNT_COLUMNS if c not in header]
         if missing:
