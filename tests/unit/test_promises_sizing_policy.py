@@ -51,6 +51,11 @@ PEAKS = [
     # fractional GPUs add up exactly: ten 0.1-GPU jobs are one GPU
     ([(0, 10, 0.1)] * 10, 1, 1),
     ([(0, 10, 0.1)] * 11, 1, 2),
+    # a job of a ten-thousandth of a GPU still needs a node (the engine gives it a
+    # thousandth); zero-length jobs need none
+    ([(0, 10, 0.0004)], 1, 1),
+    ([(0, 10, 0.0004), (20, 10, 0.0001)], 8, 1),
+    ([(0, 0, 1), (5, 0, 2)], 1, 0),
 ]
 
 
@@ -106,6 +111,16 @@ def test_static_peak_sizes_for_the_peak_within_the_quota(peak: int, max_gpus: in
     assert (policy.min_nodes, policy.max_nodes) == (nodes, nodes)
     assert policy.description == (f"{nodes} on-demand nodes, enough for the trace's peak, "
                                   "always on")
+
+
+def test_the_static_pool_runs_a_trace_of_tiny_jobs() -> None:
+    """Jobs too small to add up to a thousandth of a GPU still run, at once, on the static
+    pool's one always-on node."""
+    trace = Trace.from_jobs("tiny", [(0, 600, 0.0004), (1_000, 600, 0.0004)])
+    peak = peak_nodes(trace.submit, trace.duration, trace.gpus, 4)
+    policy = baseline_policy("static-peak", peak_nodes=peak, max_gpus=None, node_gpus=4)
+    result = simulate(trace, policy, FOUR, NO_SPOT_LOSS)
+    assert (result.peak_nodes, result.wait_max_s, result.unschedulable) == (1, 0.0, 0)
 
 
 def test_a_larger_quota_never_gives_the_static_pool_fewer_nodes() -> None:
