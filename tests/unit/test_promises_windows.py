@@ -73,3 +73,19 @@ def test_a_blackout_of_empty_disruptions_keeps_an_empty_node(
     result = simulate(trace, policy, NODE, QUIET)
     assert result.cost_usd == pytest.approx(cost)
     assert result.nodes_launched == 2
+
+
+@pytest.mark.parametrize("weeks", [3, 10, 30])
+@pytest.mark.parametrize("spot", [False, True])
+def test_an_always_on_node_and_a_weekday_floor_bill_every_week(weeks: int, spot: bool) -> None:
+    # One node always on (billed for the whole span, to the last job's end) and a second
+    # one for each weekday's 09:00-17:00 window; spot nodes at half the on-demand rate.
+    trace = Trace.from_jobs("weeks", [(0, 60, 1), (weeks * WEEK_S, 60, 1)])
+    policy = SimPolicy(name="floor", kind="profile", spot=spot, empty_delay_s=0.0,
+                       boot_delay_s=0.0, min_nodes=1,
+                       warm_windows=(Window(cron="0 9 * * 1-5", duration_s=8 * 3600, value=2),))
+    result = simulate(trace, policy, NODE, QUIET)
+    node_s = (weeks * WEEK_S + 60) + weeks * 5 * 8 * 3600
+    assert result.node_hours == pytest.approx(node_s / 3600)
+    assert result.cost_usd == pytest.approx(node_s * (0.5 if spot else 1.0))
+    assert result.launches_by_type == {"x": 1 + weeks * 5}
