@@ -1,0 +1,45 @@
+"""Promises of the replay's node launches.
+
+* Jobs waiting go onto the type cheapest per GPU they would hold; among types equally cheap,
+  onto the one that holds more of them: two 1-GPU jobs get one 2-GPU node, not two 1-GPU
+  nodes.
+* A pool must have GPUs: a type without one is refused with a message, not replayed.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from infra.simulate.engine import NodeType, SimOptions, simulate
+from infra.simulate.policy import SimPolicy
+from infra.simulate.trace import Trace
+
+QUIET = SimOptions(spot_interruptions_per_node_hour=0.0)
+ON_DEMAND = SimPolicy(name="p", kind="profile", spot=False, empty_delay_s=0.0,
+                      boot_delay_s=0.0)
+ONE = NodeType("t.one", 1, on_demand_hourly=3.6, spot_hourly=1.8)  # $0.001/s per GPU
+TWO = NodeType("t.two", 2, on_demand_hourly=7.2, spot_hourly=3.6)  # the same per GPU
+FOUR = NodeType("t.four", 4, on_demand_hourly=14.4, spot_hourly=7.2)  # the same per GPU
+
+
+@pytest.mark.parametrize(("jobs", "launches"), [
+    (1, {"t.one": 1}),
+    (2, {"t.two": 1}),
+    # three on a four-GPU node waste a GPU (dearer per GPU held): a two and a one
+    (3, {"t.two": 1, "t.one": 1}),
+    (4, {"t.four": 1}),
+    (5, {"t.four": 1, "t.one": 1}),
+])
+def test_equally_cheap_types_go_to_the_one_holding_more_jobs(
+        jobs: int, launches: dict[str, int]) -> None:
+    trace = Trace.from_jobs("batch", [(0, 100, 1)] * jobs)
+    result = simulate(trace, ON_DEMAND, (ONE, TWO, FOUR), QUIET)
+    assert result.launches_by_type == launches
+
+
+@pytest.mark.parametrize("pool", [(NodeType("cpu", 0, 1.0, 0.5),),
+                                  (ONE, NodeType("cpu", 0, 1.0, 0.5)), ()])
+def test_a_pool_without_gpus_is_refused(pool: tuple[NodeType, ...]) -> None:
+    with pytest.raises(ValueError) as refused:
+        simulate(Trace.from_jobs("t", [(0, 60, 1)]), ON_DEMAND, pool, QUIET)
+    assert str(refused.value) == "a pool needs instance types with at least one GPU"
