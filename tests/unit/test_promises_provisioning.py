@@ -43,3 +43,16 @@ def test_a_pool_without_gpus_is_refused(pool: tuple[NodeType, ...]) -> None:
     with pytest.raises(ValueError) as refused:
         simulate(Trace.from_jobs("t", [(0, 60, 1)]), ON_DEMAND, pool, QUIET)
     assert str(refused.value) == "a pool needs instance types with at least one GPU"
+
+
+@pytest.mark.parametrize("durations", [(600, 60), (60, 600), (300, 200, 100)])
+def test_jobs_submitted_together_start_in_trace_order(durations: tuple[int, ...]) -> None:
+    """One always-on 1-GPU node, 1-GPU jobs all submitted at 0: first come, first served,
+    so each job waits for the ones listed before it."""
+    trace = Trace.from_jobs("together", [(0, d, 1) for d in durations])
+    static = SimPolicy(name="s", kind="baseline", spot=False, empty_delay_s=float("inf"),
+                       min_nodes=1, max_nodes=1, boot_delay_s=0.0)
+    result = simulate(trace, static, ONE, QUIET)
+    waits = [sum(durations[:i]) for i in range(len(durations))]
+    assert result.wait_max_s == waits[-1]
+    assert result.wait_mean_s == pytest.approx(sum(waits) / len(waits))
