@@ -56,3 +56,17 @@ def test_jobs_submitted_together_start_in_trace_order(durations: tuple[int, ...]
     waits = [sum(durations[:i]) for i in range(len(durations))]
     assert result.wait_max_s == waits[-1]
     assert result.wait_mean_s == pytest.approx(sum(waits) / len(waits))
+
+
+@pytest.mark.xfail(strict=True, raises=RuntimeError,
+                   reason="bug: the always-on floor node (the cheapest type, 1 GPU) holds part "
+                          "of the cap forever, so an 8-GPU job under an 8-GPU cap never runs "
+                          "and the replay stalls (also `teamstack simulate/recommend`)")
+def test_a_job_the_cap_can_hold_runs_beside_an_always_on_floor() -> None:
+    from infra.simulate.recommend import Replay, build_policy
+
+    eight = NodeType("t.eight", 8, on_demand_hourly=14.4, spot_hourly=7.2)
+    trace = Trace.from_jobs("gang", [(0, 600, 8)])
+    replay = Replay(node=(ONE, eight), options=QUIET, max_gpus=8)
+    result = simulate(trace, build_policy("service", trace, replay), (ONE, eight), QUIET)
+    assert result.unschedulable == 0
