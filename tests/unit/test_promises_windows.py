@@ -89,3 +89,18 @@ def test_an_always_on_node_and_a_weekday_floor_bill_every_week(weeks: int, spot:
     assert result.node_hours == pytest.approx(node_s / 3600)
     assert result.cost_usd == pytest.approx(node_s * (0.5 if spot else 1.0))
     assert result.launches_by_type == {"x": 1 + weeks * 5}
+
+
+@pytest.mark.parametrize("weeks", [20, 40])
+def test_idle_spot_nodes_are_interrupted_at_their_rate_over_skipped_weeks(weeks: int) -> None:
+    # Two always-on spot nodes at 0.05 interruptions per node-hour: 2 x 168 x 0.05 = 16.8 a
+    # week expected (Poisson: +-25% is over 4 standard deviations at 20 weeks, and a rate
+    # off by a factor of 2 falls far outside), whether weeks are replayed or skipped.
+    trace = Trace.from_jobs("weeks", [(0, 60, 1), (weeks * WEEK_S, 60, 1)])
+    policy = SimPolicy(name="spot", kind="profile", spot=True, empty_delay_s=0.0,
+                       boot_delay_s=0.0, min_nodes=2,
+                       warm_windows=(Window(cron="0 9 * * 1", duration_s=3600, value=2),))
+    options = SimOptions(spot_interruptions_per_node_hour=0.05, seed=5)
+    result = simulate(trace, policy, NODE, options)
+    expected = 2 * weeks * 168 * 0.05
+    assert expected * 0.75 <= result.interruptions <= expected * 1.25
