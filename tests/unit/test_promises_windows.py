@@ -104,3 +104,18 @@ def test_idle_spot_nodes_are_interrupted_at_their_rate_over_skipped_weeks(weeks:
     result = simulate(trace, policy, NODE, options)
     expected = 2 * weeks * 168 * 0.05
     assert expected * 0.75 <= result.interruptions <= expected * 1.25
+
+
+@pytest.mark.parametrize("weeks", [1, 3, 10, 30])
+def test_a_floor_node_keeps_its_idle_delay_every_week(weeks: int) -> None:
+    # Mondays a floor of one node from 08:55 to 09:10 (and another from 09:00 to 09:01): the
+    # node, empty since its launch at 08:55, goes 30 min (the idle delay) after it, at 09:25,
+    # every week, also after weeks the replay jumps over. The first job's node idles 30 min
+    # too; the bill ends with the last job.
+    trace = Trace.from_jobs("weeks", [(0, 60, 1), (weeks * WEEK_S, 60, 1)])
+    policy = SimPolicy(name="floor", kind="profile", spot=False, empty_delay_s=1800.0,
+                       boot_delay_s=0.0,
+                       warm_windows=(Window(cron="0 9 * * 1", duration_s=60, value=1),
+                                     Window(cron="55 8 * * 1", duration_s=900, value=1)))
+    result = simulate(trace, policy, NODE, QUIET)
+    assert result.cost_usd == pytest.approx((60 + 1800) + weeks * 1800 + 60)
