@@ -173,4 +173,7 @@ def peak_nodes(submit: list[float], duration: list[float], gpus: list[float],
         whole_nodes += dn
         fraction += dg
         peak = max(peak, whole_nodes + max(0, -(-round(fraction * 1000) // (node_gpus * 1000))))
-    return peak
+    # Jobs under half a thousandth of a GPU round to nothing here, but the engine gives each
+    # at least one thousandth: a job that runs at all needs a node (a static pool of none
+    # would never run it). Zero-length jobs need none, as before.
+    return max(peak, 1) if any(d > 0 for d in duration) else peak

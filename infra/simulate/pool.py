@@ -50,8 +50,3 @@ def build_pool(catalog: PriceCatalog, instance_types: list[str] | tuple[str, ...
     if not pool:
         raise PoolError("no instance type given")
     return tuple(pool)
-
-
-def largest(pool: tuple[NodeType, ...]) -> NodeType:
-    """The type with the most GPUs (cheapest per hour among equals)."""
-    return max(pool, key=lambda t: (t.gpus, -t.on_demand_hourly))

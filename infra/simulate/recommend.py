@@ -7,7 +7,6 @@ sizing search (profiles x instance sets x caps) on these pieces.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from infra.profiles import PROFILE_NAMES
@@ -53,13 +52,10 @@ def build_policy(name: str, trace: Trace, replay: Replay) -> SimPolicy:
                            node_gpus=gpus, boot_delay_s=replay.boot_delay_s)
 
 
-def compare(trace: Trace, replay: Replay,
-            progress: Callable[[str], None] | None = None) -> list[SimResult]:
+def compare(trace: Trace, replay: Replay) -> list[SimResult]:
     """Every profile, then every baseline, in catalog order."""
     results = []
     for name in PROFILE_NAMES + BASELINE_NAMES:
-        if progress is not None:
-            progress(name)
         results.append(simulate(trace, build_policy(name, trace, replay), replay.pool,
                                 replay.options))
     return results
