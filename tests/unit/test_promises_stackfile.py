@@ -330,3 +330,76 @@ def test_a_stack_file_changed_on_disk_is_read_again(tmp_path: Path) -> None:
     path.write_text(PLATFORM_PROD.replace("eu-west-1", "us-east-1"), encoding="utf-8")
     os.utime(path, (1_700_000_000, 1_700_000_000))
     assert peek(path) == ("platform", "platform", "prod", "us-east-1")
+
+
+BUCKET = "{name: datasets, versioning: true, archive_after_days: 180}"
+SPARK = 'spark: {engine: operator, profile: scheduled-retrain, schedule: "0 2 * * *", ' \
+        'max_executors: 50}'
+GPU = "    gpu: {profile: experiment, instance_types: [g5.xlarge, g5.12xlarge], max_gpus: 16}\n"
+MEMBERS = "    members:\n      - {name: alice, email: alice@example.com, desktop: gpu-small}\n"
+
+# (name, edits of GOOD_TEAM, every problem): the rules that tie one section to another, each
+# at the field to change, with each limit shown from both sides.
+SECTIONS_AGREE: list[tuple[str, list[tuple[str, str]], list[tuple[int, int, str, str]]]] = [
+    ("archive on the day objects go to IA",
+     [(BUCKET, "{name: datasets, infrequent_access_after_days: 60, archive_after_days: 60}")],
+     [(14, 82, "storage.buckets[0].archive_after_days",
+       "archive_after_days (60) must be later than infrequent_access_after_days (60)")]),
+    ("expiry before archive",
+     [(BUCKET, "{name: datasets, archive_after_days: 60, expire_after_days: 30}")],
+     [(14, 71, "storage.buckets[0].expire_after_days",
+       "expire_after_days (30) must be later than archive_after_days (60)")]),
+    ("expiry on the day of IA",
+     [(BUCKET, "{name: datasets, infrequent_access_after_days: 40, expire_after_days: 40}")],
+     [(14, 81, "storage.buckets[0].expire_after_days",
+       "expire_after_days (40) must be later than infrequent_access_after_days (40)")]),
+    ("archive 29 days after IA",
+     [(BUCKET, "{name: datasets, infrequent_access_after_days: 30, archive_after_days: 59}")],
+     [(14, 82, "storage.buckets[0].archive_after_days",
+       "S3 keeps objects in Standard-IA for at least 30 days before archiving")]),
+    ("archive 30 days after IA",
+     [(BUCKET, "{name: datasets, infrequent_access_after_days: 30, archive_after_days: 60}")],
+     []),
+    ("expiry a day after IA",
+     [(BUCKET, "{name: datasets, infrequent_access_after_days: 30, expire_after_days: 31}")],
+     []),
+    ("desktops without a shared home", [("      shared_home_gib: 500\n", "")],
+     [(10, 58, "members[0].desktop",
+       "desktops mount the shared home: set storage.shared_home_gib")]),
+    ("scheduled retraining without a schedule",
+     [(SPARK, "spark: {engine: operator, profile: scheduled-retrain, max_executors: 50}")],
+     [(18, 40, "spark.profile", "the scheduled-retrain profile needs spark.schedule (a cron "
+                                "expression such as '0 2 * * *')")]),
+    ("the default profile without a schedule",
+     [(SPARK, "spark: {engine: operator, max_executors: 50}")],
+     [(18, 12, "spark", "the scheduled-retrain profile needs spark.schedule (a cron "
+                        "expression such as '0 2 * * *')")]),
+    ("another profile needs no schedule",
+     [(SPARK, "spark: {engine: operator, profile: experiment, max_executors: 50}")], []),
+    ("GPU notebooks without a GPU pool",
+     [(GPU, ""), ("notebooks: {profile: interactive}", "notebooks: {profile: interactive, gpu: "
+                                                       "true}")],
+     [(18, 44, "notebooks.gpu", "GPU notebooks run on the team's GPU pool: add a gpu section")]),
+    ("GPU runners without a GPU pool",
+     [(GPU, ""), ("max_runners: 10}", "max_runners: 10, gpu: true}")],
+     [(20, 40, "ci_runners.gpu", "GPU runners run on the team's GPU pool: add a gpu section")]),
+    ("no members and no recipients", [(MEMBERS, "")],
+     [(8, 13, "budget", "no one would receive budget alerts: list addresses in budget.notify "
+                        "or add members")]),
+    ("no members, recipients listed",
+     [(MEMBERS, ""), ("alert_at_percent: [50, 80, 100]}",
+                      "alert_at_percent: [50, 80, 100], notify: [ml@example.com]}")], []),
+]
+
+
+@pytest.mark.parametrize(("name", "edits", "expected"), SECTIONS_AGREE,
+                         ids=[row[0] for row in SECTIONS_AGREE])
+def test_sections_that_depend_on_each_other_agree(
+        repo: Path, name: str, edits: list[tuple[str, str]],  # noqa: F811
+        expected: list[tuple[int, int, str, str]]) -> None:
+    text = GOOD_TEAM
+    for old, new in edits:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    path = write(repo, text)
+    assert [(p.line, p.col, p.path, p.message) for p in load(path).problems] == expected
