@@ -122,6 +122,9 @@ def test_shown_paths_hold_data_keys_never_pydantic_union_tags() -> None:
     # Each tag the union can carry, alone, is dropped too.
     for tag in ("list", "dict", "str", "int", "float", "bool", "none", "function-after[x()]"):
         assert _data_path(("size", tag), {"size": "big"}) == ("size",), tag
+        # ... also under a mapping, where a text part would otherwise be a missing key.
+        assert _data_path(("size", tag), {"size": {"unit": "GiB"}}) == ("size",), tag
+    assert _data_path(("size", "unit2"), {"size": {"unit": "GiB"}}) == ("size", "unit2")
 
 
 def test_load_or_raise_uses_the_stacks_dir_it_is_given(repo: Path, tmp_path: Path) -> None:  # noqa: F811
@@ -402,4 +405,27 @@ def test_sections_that_depend_on_each_other_agree(
         assert old in text, old
         text = text.replace(old, new, 1)
     path = write(repo, text)
+    assert [(p.line, p.col, p.path, p.message) for p in load(path).problems] == expected
+
+
+@pytest.mark.parametrize(("name", "old", "new", "expected"), [
+    ("Pulumi's own top-level keys", "config:\n",
+     "encryptionsalt: v1:abc\nsecretsprovider: awskms://alias/x\nencryptedkey: eHl6\n"
+     "environment: [team-env]\nconfig:\n", []),
+    ("a team and a platform in one file", "  teamstack:request:\n",
+     "  teamstack:platform: {}\n  teamstack:request:\n",
+     [(1, 1, "config", "holds both 'teamstack:request' and 'teamstack:platform'; a stack is "
+                       "either a team or the platform")]),
+    ("no region", "  aws:region: eu-west-1\n", "",
+     [(1, 1, "aws:region", "missing 'aws:region' (for example aws:region: eu-west-1)")]),
+    ("a region in capitals", "aws:region: eu-west-1", "aws:region: EU-West-1",
+     [(2, 15, "aws:region", "'EU-West-1' is not an AWS region name such as eu-west-1"),
+      (2, 15, "aws:region", "region 'EU-West-1' differs from the platform's 'eu-west-1'; a team "
+                            "runs in its platform's region")]),
+])
+def test_the_config_around_the_request_is_checked_at_its_keys(
+        repo: Path, name: str, old: str, new: str,  # noqa: F811
+        expected: list[tuple[int, int, str, str]]) -> None:
+    assert old in GOOD_TEAM
+    path = write(repo, GOOD_TEAM.replace(old, new, 1))
     assert [(p.line, p.col, p.path, p.message) for p in load(path).problems] == expected
