@@ -81,12 +81,12 @@ def _desktop_schedules() -> list[str]:
                 lines.append(f"| {schedule} | {name} | `{field}`{mark} | "
                              f"{cell(show(getattr(record, field)))} | "
                              f"{cell(bundle.reason('desktops', field))} |")
-            owned_rows += [f"| {schedule} | {name} | `{o.field}` | `{o.resource}` | "
+            owned_rows += [f"| {schedule} | {name} | `{o.field}` | {o.owner} | `{o.resource}` | "
                            f"`{o.property}` | {cell(o.reason)} |"
                            for o in bundle.runtime_owned() if o.layer == "desktops"]
     lines += ["", "Owned at run time on the desktop layer under those schedules:", "",
-              "| schedule | profile | field | resource | property | why |",
-              "|---|---|---|---|---|---|", *owned_rows, ""]
+              "| schedule | profile | field | owner | resource | property | why |",
+              "|---|---|---|---|---|---|---|", *owned_rows, ""]
     return lines
 
 

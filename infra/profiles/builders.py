@@ -78,16 +78,22 @@ def working_hours_budget(ctx: Context, reasons: tuple[str, ...]) -> Budget:
     return Budget(nodes="0", schedule=cron, duration=duration, reasons=reasons)
 
 
-def work_floor(nodes: int) -> NodeWindow:
+def work_window() -> tuple[str, str]:
+    """Local cron and duration of the working-hours floor: from the warm lead before work
+    starts to the end of work, on working days."""
     hour, minute = divmod(WORK_START_HOUR * 60 - WARM_LEAD_MINUTES, 60)
     length = (WORK_END_HOUR - WORK_START_HOUR) * 60 + WARM_LEAD_MINUTES
-    return NodeWindow(nodes=nodes, schedule=local_cron(minute, hour),
-                      duration=duration_text(length))
+    return local_cron(minute, hour), duration_text(length)
+
+
+def work_floor(nodes: int) -> NodeWindow:
+    schedule, duration = work_window()
+    return NodeWindow(nodes=nodes, schedule=schedule, duration=duration)
 
 
 def runner_floor(minimum: int) -> RunnerWindow:
-    window = work_floor(minimum)
-    return RunnerWindow(min_runners=minimum, schedule=window.schedule, duration=window.duration)
+    schedule, duration = work_window()
+    return RunnerWindow(min_runners=minimum, schedule=schedule, duration=duration)
 
 
 def work_actions(minimum: int, maximum: int) -> tuple[ScheduledAction, ...]:
