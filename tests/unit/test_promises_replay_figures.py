@@ -53,3 +53,21 @@ def test_the_family_catalog_offers_one_gpu_types_too() -> None:
     g5 = family_types(catalog, ("g5",))
     assert "g5.xlarge" in g5 and "g5.48xlarge" in g5
     assert all(catalog.instance(name).gpus >= 1 for name in g5)
+
+
+@pytest.mark.parametrize(("own_rate", "default_rate", "interrupted"), [
+    (0.0, 3.0, False),    # the type's own band says never: the default does not apply
+    (3.0, 0.0, True),     # the type's own band says often, whatever the default
+    (None, 3.0, True),    # no band of its own: the replay's default
+    (None, 0.0, False),
+])
+def test_a_types_own_spot_band_sets_its_interruption_rate(
+        own_rate: float | None, default_rate: float, interrupted: bool) -> None:
+    spot_type = NodeType("t.four", 4, on_demand_hourly=14.4, spot_hourly=7.2,
+                         spot_interruptions_per_hour=own_rate)
+    spot = SimPolicy(name="p", kind="profile", spot=True, empty_delay_s=0.0, boot_delay_s=0.0)
+    # Twenty 10-minute jobs, a node each: at 3 an hour, about 10 interruptions expected.
+    trace = Trace.from_jobs("t", [(0, 600, 4)] * 20)
+    result = simulate(trace, spot, (spot_type,),
+                      SimOptions(spot_interruptions_per_node_hour=default_rate))
+    assert (result.interruptions > 0) is interrupted
