@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import zoneinfo
 from datetime import datetime
@@ -252,6 +253,30 @@ def _trace(args: argparse.Namespace) -> Trace:
     return expand_counts(args.trace) if args.expand_counts else load_trace(args.trace)
 
 
+# A run between checkpoints must get through without an interruption. At r interruptions per
+# node-hour, a job on n nodes with h hours between checkpoints needs about e^(r*n*h) attempts,
+# so past e^7 (about 1,100) the replay would restart it practically for ever.
+MAX_RESTART_EXPONENT = 7.0
+
+
+def _check_restarts(trace: Trace, replay: Replay, args: argparse.Namespace) -> None:
+    """Refuse a spot rate and checkpoint interval under which some job never finishes."""
+    rate = args.spot_interruptions_per_hour
+    interval = args.checkpoint_interval
+    if not rate or interval <= 0 or not len(trace):
+        return
+    widest = max(node.gpus for node in replay.pool)
+    worst, job = max((rate * math.ceil(gpus / widest) * min(duration, interval) / 3600.0, i)
+                     for i, (duration, gpus) in enumerate(zip(trace.duration, trace.gpus,
+                                                              strict=True)))
+    if worst > MAX_RESTART_EXPONENT:
+        raise UserError(
+            f"--spot-interruptions-per-hour {rate:g} with --checkpoint-interval {interval:,.0f} "
+            f"s: job {job + 1} of the trace expects {worst:,.1f} interruptions in each stretch "
+            "between checkpoints, so no run of it would ever get through; lower the rate or "
+            "the checkpoint interval")
+
+
 def _hours(seconds: float) -> str:
     if seconds < 120:
         return f"{seconds:.0f} s"
@@ -271,6 +296,7 @@ def run_simulate(args: argparse.Namespace) -> int:
                         f"{', '.join(policy_names())}")
     replay = _replay(args)
     trace = _trace(args)
+    _check_restarts(trace, replay, args)
     policy = build_policy(args.policy, trace, replay)
     try:
         result = simulate(trace, policy, replay.pool, replay.options)
@@ -364,6 +390,7 @@ def run_recommend(args: argparse.Namespace) -> int:
     stack = _stack(args)
     replay = _replay(args, stack, use_stack_cap=False)
     trace = _trace(args)
+    _check_restarts(trace, replay, args)
     err = Console(stderr=True)
     with Progress(console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task("replaying", total=estimated_replays(replay.pool))
