@@ -195,8 +195,8 @@ def test_a_file_that_is_no_request_is_said_so_at_the_place_to_fix(
 
 def test_a_missing_field_is_reported_at_the_key_of_its_section(repo: Path) -> None:  # noqa: F811
     path = write(repo, GOOD_TEAM.replace(", max_gpus: 16}", "}"))
-    assert [(p.line, p.col, p.path, p.message) for p in load(path).problems] == [
-        (17, 5, "gpu.max_gpus", "required field is missing")]
+    assert [(p.file, p.line, p.col, p.path, p.message) for p in load(path).problems] == [
+        (str(path), 17, 5, "gpu.max_gpus", "required field is missing")]
 
 
 PLATFORM_PROD = (Path(__file__).resolve().parents[2] / "stacks" /
