@@ -422,6 +422,9 @@ def test_sections_that_depend_on_each_other_agree(
                        "either a team or the platform")]),
     ("no region", "  aws:region: eu-west-1\n", "",
      [(1, 1, "aws:region", "missing 'aws:region' (for example aws:region: eu-west-1)")]),
+    ("no region, config not first", "config:\n  aws:region: eu-west-1\n",
+     "encryptionsalt: v1:abc\nconfig:\n",
+     [(2, 1, "aws:region", "missing 'aws:region' (for example aws:region: eu-west-1)")]),
     ("a region in capitals", "aws:region: eu-west-1", "aws:region: EU-West-1",
      [(2, 15, "aws:region", "'EU-West-1' is not an AWS region name such as eu-west-1"),
       (2, 15, "aws:region", "region 'EU-West-1' differs from the platform's 'eu-west-1'; a team "
