@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import zoneinfo
 from datetime import datetime
@@ -22,20 +21,27 @@ from rich.progress import Progress
 from rich.table import Table
 
 from infra.cliutil import ExitCode, check_number, finite_json, wide_console
+from infra.commands.simulate_options import (
+    DEFAULT_INSTANCE_BY_GPUS,
+    MAX_BOOT_DELAY_S,
+    MAX_CHECKPOINT_S,
+    MAX_INTERRUPTIONS_PER_HOUR,
+    MAX_QUOTA_GPUS,
+    MAX_WAIT_TARGET_MIN,
+    TRACE_START_YEARS,
+    add_replay_options,
+    check_restarts,
+)
 from infra.cost.prices import CatalogError, MissingPrice, load_catalog
 from infra.errors import CheckFailed, UserError
 from infra.simulate.engine import NodeType, SimOptions, SimResult, simulate
-from infra.simulate.policy import DEFAULT_BOOT_DELAY_S, policy_names
+from infra.simulate.policy import policy_names
 from infra.simulate.pool import PoolError, build_pool, family_types
 from infra.simulate.recommend import Replay, build_policy
 from infra.simulate.search import Outcome, estimated_replays, search
 from infra.simulate.spot import load_spot_table
 from infra.simulate.stackedit import read_gpu, write_gpu
 from infra.simulate.trace import Trace, expand_counts, load_trace
-
-# Instance type used for a pool of N-GPU nodes unless --instance-type says otherwise.
-DEFAULT_INSTANCE_BY_GPUS: dict[int, str] = {1: "g5.xlarge", 4: "g5.12xlarge", 8: "g5.48xlarge"}
-
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -46,7 +52,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "queue wait, with the cost's ratio to the oracle lower bound.")
     sim.add_argument("--policy", required=True, metavar="NAME",
                      help=f"one of: {', '.join(policy_names())}")
-    _common(sim)
+    add_replay_options(sim)
     sim.set_defaults(func=run_simulate)
 
     rec = subparsers.add_parser(
@@ -62,51 +68,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                           "the --stack file's gpu section (comments and layout kept)")
     rec.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
                      help="replays run in parallel (default: the machine's cores)")
-    _common(rec)
+    add_replay_options(rec)
     rec.set_defaults(func=run_recommend)
-
-
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--trace", required=True, metavar="CSV", help="job trace to replay")
-    parser.add_argument("--expand-counts", action="store_true",
-                        help="the file holds 10-minute counts (Helios throughput); rebuild "
-                             "jobs from them (see docs/profiles.md for the assumption)")
-    parser.add_argument("--node-gpus", type=int, default=None, metavar="N",
-                        help="GPUs per node (default 8, or the --instance-type's)")
-    parser.add_argument("--instance-type", default=None,
-                        help="one node instance type for the whole pool (by GPUs: "
-                             + ", ".join(f"{g}: {t}" for g, t in
-                                         DEFAULT_INSTANCE_BY_GPUS.items()) + ")")
-    parser.add_argument("--instance-types", default=None, metavar="LIST",
-                        help="comma-separated instance types the pool may launch (default: "
-                             "the --stack file's gpu.instance_types, else every g5 and g6 "
-                             "type in the price catalog)")
-    parser.add_argument("--stack", default=None, metavar="FILE",
-                        help="a team stack file: its gpu section and time zone are the "
-                             "defaults")
-    parser.add_argument("--region", default=None,
-                        help="region for prices (default: the stack's aws:region, else "
-                             "us-east-1)")
-    parser.add_argument("--max-gpus", type=int, default=None, metavar="N",
-                        help="replay under this GPU quota (default: no limit)")
-    parser.add_argument("--boot-delay", type=float, default=DEFAULT_BOOT_DELAY_S,
-                        metavar="SECONDS", help="launch-to-usable time of a node")
-    parser.add_argument("--spot-interruptions-per-hour", type=float, default=None,
-                        metavar="RATE", help="spot interruptions per node-hour for every type "
-                                             "(default: each type's Spot Advisor band)")
-    parser.add_argument("--spot-unavailable", type=float, default=None, metavar="P",
-                        help="chance a spot launch finds no capacity (default: the spot "
-                             "table's assumption)")
-    parser.add_argument("--checkpoint-interval", type=float,
-                        default=SimOptions.checkpoint_interval_s, metavar="SECONDS",
-                        help="jobs checkpoint this often (0: continuously)")
-    parser.add_argument("--timezone", default=None,
-                        help="time zone of the profiles' working hours (default: the stack's "
-                             "desktops.timezone, else UTC)")
-    parser.add_argument("--trace-start", default="2024-01-01T00:00:00+00:00",
-                        metavar="ISO", help="wall-clock time of trace time 0 (a Monday)")
-    parser.add_argument("--seed", type=int, default=1, help="seed for spot interruptions")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
 
 
 def _stack(args: argparse.Namespace) -> dict[str, object]:
@@ -164,16 +127,6 @@ def _single_type(args: argparse.Namespace, catalog: object) -> str:
         raise UserError(f"--node-gpus {args.node_gpus} contradicts --instance-type "
                         f"{args.instance_type}, which has {info.gpus} GPUs")
     return str(args.instance_type)
-
-
-# Bounds of the replay's knobs: wide enough for any real pool, narrow enough that a typo
-# (an extra zero, `inf`) is refused instead of running for hours.
-MAX_QUOTA_GPUS = 1_000_000
-MAX_BOOT_DELAY_S = 86_400.0
-MAX_INTERRUPTIONS_PER_HOUR = 1.0  # AWS reports under 5% a month for most pools
-MAX_CHECKPOINT_S = 365.25 * 86_400
-MAX_WAIT_TARGET_MIN = 365.25 * 24 * 60
-TRACE_START_YEARS = (1970, 2200)
 
 
 def _replay(args: argparse.Namespace, stack: dict[str, object] | None = None,
@@ -253,30 +206,6 @@ def _trace(args: argparse.Namespace) -> Trace:
     return expand_counts(args.trace) if args.expand_counts else load_trace(args.trace)
 
 
-# A run between checkpoints must get through without an interruption. At r interruptions per
-# node-hour, a job on n nodes with h hours between checkpoints needs about e^(r*n*h) attempts,
-# so past e^7 (about 1,100) the replay would restart it practically for ever.
-MAX_RESTART_EXPONENT = 7.0
-
-
-def _check_restarts(trace: Trace, replay: Replay, args: argparse.Namespace) -> None:
-    """Refuse a spot rate and checkpoint interval under which some job never finishes."""
-    rate = args.spot_interruptions_per_hour
-    interval = args.checkpoint_interval
-    if not rate or interval <= 0 or not len(trace):
-        return
-    widest = max(node.gpus for node in replay.pool)
-    worst, job = max((rate * math.ceil(gpus / widest) * min(duration, interval) / 3600.0, i)
-                     for i, (duration, gpus) in enumerate(zip(trace.duration, trace.gpus,
-                                                              strict=True)))
-    if worst > MAX_RESTART_EXPONENT:
-        raise UserError(
-            f"--spot-interruptions-per-hour {rate:g} with --checkpoint-interval {interval:,.0f} "
-            f"s: job {job + 1} of the trace expects {worst:,.1f} interruptions in each stretch "
-            "between checkpoints, so no run of it would ever get through; lower the rate or "
-            "the checkpoint interval")
-
-
 def _hours(seconds: float) -> str:
     if seconds < 120:
         return f"{seconds:.0f} s"
@@ -296,7 +225,7 @@ def run_simulate(args: argparse.Namespace) -> int:
                         f"{', '.join(policy_names())}")
     replay = _replay(args)
     trace = _trace(args)
-    _check_restarts(trace, replay, args)
+    check_restarts(trace, replay, args)
     policy = build_policy(args.policy, trace, replay)
     try:
         result = simulate(trace, policy, replay.pool, replay.options)
@@ -390,7 +319,7 @@ def run_recommend(args: argparse.Namespace) -> int:
     stack = _stack(args)
     replay = _replay(args, stack, use_stack_cap=False)
     trace = _trace(args)
-    _check_restarts(trace, replay, args)
+    check_restarts(trace, replay, args)
     err = Console(stderr=True)
     with Progress(console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task("replaying", total=estimated_replays(replay.pool))
