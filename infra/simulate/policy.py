@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from infra.profiles import PROFILE_NAMES, PolicyBundle, duration_seconds, resolve
+from infra.simulate.model import MILLI
 
 # A GPU node is usable about four minutes after launch: EC2 start, GPU AMI boot, device
 # plugin, and the CUDA image pull (cached on the AMI). Overridable per run.
@@ -160,20 +161,19 @@ def peak_nodes(submit: list[float], duration: list[float], gpus: list[float],
     nodes at the end (so packing losses are not included: the static pool can still queue
     a little when fragments do not line up).
     """
-    events: list[tuple[float, int, int, float]] = []
+    node = node_gpus * MILLI
+    events: list[tuple[float, int, int, int]] = []
     for s, d, g in zip(submit, duration, gpus, strict=True):
-        if g >= node_gpus:
-            whole = -(-round(g * 1000) // (node_gpus * 1000))
-            events += [(s, 1, whole, 0.0), (s + d, 0, -whole, 0.0)]
+        demand = max(1, round(g * MILLI))  # in thousandths of a GPU, as the engine counts
+        if demand >= node:
+            whole = -(-demand // node)
+            events += [(s, 1, whole, 0), (s + d, 0, -whole, 0)]
         else:
-            events += [(s, 1, 0, g), (s + d, 0, 0, -g)]
+            events += [(s, 1, 0, demand), (s + d, 0, 0, -demand)]
     events.sort()  # ends (0) before starts (1) at the same instant
-    whole_nodes, fraction, peak = 0, 0.0, 0
+    whole_nodes, fraction, peak = 0, 0, 0
     for _, _, dn, dg in events:
         whole_nodes += dn
         fraction += dg
-        peak = max(peak, whole_nodes + max(0, -(-round(fraction * 1000) // (node_gpus * 1000))))
-    # Jobs under half a thousandth of a GPU round to nothing here, but the engine gives each
-    # at least one thousandth: a job that runs at all needs a node (a static pool of none
-    # would never run it). Zero-length jobs need none, as before.
-    return max(peak, 1) if any(d > 0 for d in duration) else peak
+        peak = max(peak, whole_nodes + max(0, -(-fraction // node)))
+    return peak
