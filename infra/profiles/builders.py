@@ -78,12 +78,17 @@ def working_hours_budget(ctx: Context, reasons: tuple[str, ...]) -> Budget:
     return Budget(nodes="0", schedule=cron, duration=duration, reasons=reasons)
 
 
+def warm_start() -> str:
+    """Local cron of the warm lead before work: floors rise and desktops start then."""
+    hour, minute = divmod(WORK_START_HOUR * 60 - WARM_LEAD_MINUTES, 60)
+    return local_cron(minute, hour)
+
+
 def work_window() -> tuple[str, str]:
     """Local cron and duration of the working-hours floor: from the warm lead before work
     starts to the end of work, on working days."""
-    hour, minute = divmod(WORK_START_HOUR * 60 - WARM_LEAD_MINUTES, 60)
     length = (WORK_END_HOUR - WORK_START_HOUR) * 60 + WARM_LEAD_MINUTES
-    return local_cron(minute, hour), duration_text(length)
+    return warm_start(), duration_text(length)
 
 
 def work_floor(nodes: int) -> NodeWindow:
@@ -98,9 +103,7 @@ def runner_floor(minimum: int) -> RunnerWindow:
 
 def work_actions(minimum: int, maximum: int) -> tuple[ScheduledAction, ...]:
     return (
-        ScheduledAction("working-hours-floor", local_cron(60 - WARM_LEAD_MINUTES,
-                                                          WORK_START_HOUR - 1),
-                        minimum, maximum, minimum),
+        ScheduledAction("working-hours-floor", warm_start(), minimum, maximum, minimum),
         ScheduledAction("after-hours", local_cron(0, WORK_END_HOUR), 0, maximum, 0),
     )
 
@@ -118,7 +121,7 @@ def hours(ctx: Context) -> LayerSettings:
 def desktops(ctx: Context, idle_minutes: int, idle_reason: str) -> LayerSettings:
     schedule = ctx.desktop_schedule
     if schedule == "business-hours":
-        start = local_cron(60 - WARM_LEAD_MINUTES, WORK_START_HOUR - 1)
+        start = warm_start()
         stop = local_cron(0, WORK_END_HOUR + 1)
         start_reason = "desktops are up, booted and logged-in-ready when people arrive"
         stop_reason = "an hour after working hours: forgotten desktops do not run all night"
