@@ -30,13 +30,19 @@ PLATFORM: dict[str, Any] = YAML(typ="safe").load(
 Loc = tuple[str | int, ...]
 
 
-def _platform_with(path: Loc, value: Any) -> dict[str, Any]:
-    data = copy.deepcopy(PLATFORM)
-    holder: Any = data
-    for step in path[:-1]:
-        holder = holder.setdefault(step, {})
-    holder[path[-1]] = value
+def _edited(base: dict[str, Any], *edits: tuple[Loc, Any]) -> dict[str, Any]:
+    """A copy of ``base`` with each path set to its value (missing sections are created)."""
+    data = copy.deepcopy(base)
+    for path, value in edits:
+        holder: Any = data
+        for step in path[:-1]:
+            holder = holder.setdefault(step, {}) if isinstance(holder, dict) else holder[step]
+        holder[path[-1]] = value
     return data
+
+
+def _platform_with(path: Loc, value: Any) -> dict[str, Any]:
+    return _edited(PLATFORM, (path, value))
 
 
 def _errors(model: type[TeamRequest | PlatformRequest], data: dict[str, Any]) -> list[
@@ -190,15 +196,7 @@ def test_platform_rule_refuses_with_its_reason(name: str, path: Loc, value: Any,
 
 
 def _team_with(*edits: tuple[Loc, Any]) -> dict[str, Any]:
-    data = EXAMPLE
-    for path, value in edits:
-        holder = copy.deepcopy(data)
-        target: Any = holder
-        for step in path[:-1]:
-            target = target[step]
-        target[path[-1]] = value
-        data = holder
-    return data
+    return _edited(EXAMPLE, *edits)
 
 
 TEAM_ACCEPTED: list[tuple[str, dict[str, Any]]] = [
