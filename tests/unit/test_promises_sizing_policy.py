@@ -163,18 +163,24 @@ BASELINE_REPORTS = [
 ]
 
 
+def simulate_json(monkeypatch: pytest.MonkeyPatch, tmp_path, capsys: pytest.CaptureFixture[str],
+                  policy: str, rows: str) -> dict:
+    """`teamstack simulate --format json` of a trace of ``rows`` on 4-GPU nodes, parsed."""
+    monkeypatch.setattr(infra.cli, "COMMAND_MODULES", ("infra.commands.simulate",))
+    trace = tmp_path / "t.csv"
+    trace.write_text("submit_time_s,duration_s,num_gpus\n" + rows)
+    assert infra.cli.main(["simulate", "--trace", str(trace), "--policy", policy,
+                           "--node-gpus", "4", "--format", "json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
 @pytest.mark.parametrize(("name", "description"), BASELINE_REPORTS)
 def test_simulate_reports_a_baseline_as_such_with_its_description(
         monkeypatch: pytest.MonkeyPatch, tmp_path, capsys: pytest.CaptureFixture[str],
         name: str, description: str) -> None:
-    monkeypatch.setattr(infra.cli, "COMMAND_MODULES", ("infra.commands.simulate",))
-    trace = tmp_path / "t.csv"
-    trace.write_text("submit_time_s,duration_s,num_gpus\n0,600,1\n60,600,1\n")
-    assert infra.cli.main(["simulate", "--trace", str(trace), "--policy", name,
-                           "--node-gpus", "4", "--format", "json"]) == 0
-    data = json.loads(capsys.readouterr().out)
+    data = simulate_json(monkeypatch, tmp_path, capsys, name, "0,600,1\n60,600,1\n")
     assert (data["policy"], data["kind"], data["description"]) == (name, "baseline",
                                                                    description)
-    assert infra.cli.main(["simulate", "--trace", str(trace), "--policy", name,
+    assert infra.cli.main(["simulate", "--trace", str(tmp_path / "t.csv"), "--policy", name,
                            "--node-gpus", "4"]) == 0
     assert f"policy: {description}" in " ".join(capsys.readouterr().out.split())

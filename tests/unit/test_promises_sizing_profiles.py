@@ -11,15 +11,14 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-import infra.cli
 from infra.profiles import resolve
 from infra.simulate.engine import NodeType, SimOptions, simulate
 from infra.simulate.recommend import Replay, build_policy
 from infra.simulate.trace import Trace
+
+from .test_promises_sizing_policy import simulate_json
 
 QUIET = SimOptions(spot_interruptions_per_node_hour=0.0)
 FOUR = NodeType("four.x", 4, on_demand_hourly=4.0, spot_hourly=2.0)
@@ -63,11 +62,6 @@ def test_the_team_timezone_moves_the_working_hours_floor(timezone: str, wait: fl
 def test_simulate_describes_a_profile_by_its_catalog_summary(
         monkeypatch: pytest.MonkeyPatch, tmp_path, capsys: pytest.CaptureFixture[str],
         profile: str) -> None:
-    monkeypatch.setattr(infra.cli, "COMMAND_MODULES", ("infra.commands.simulate",))
-    trace = tmp_path / "t.csv"
-    trace.write_text("submit_time_s,duration_s,num_gpus\n0,600,1\n")
-    assert infra.cli.main(["simulate", "--trace", str(trace), "--policy", profile,
-                           "--node-gpus", "4", "--format", "json"]) == 0
-    data = json.loads(capsys.readouterr().out)
+    data = simulate_json(monkeypatch, tmp_path, capsys, profile, "0,600,1\n")
     summary = resolve(profile).summary
     assert summary and (data["kind"], data["description"]) == ("profile", summary)
